@@ -153,6 +153,21 @@ func (r *Reader) Strings() []string {
 	return out
 }
 
+// BytesVector reads a vector<ustring> as byte slices aliasing the input,
+// appending them to dst[:0] (pass nil to allocate). A null vector yields an
+// empty result. Only the outer slice may allocate.
+func (r *Reader) BytesVector(dst [][]byte) [][]byte {
+	dst = dst[:0]
+	n, _ := r.VectorLen()
+	for i := 0; i < n && r.err == nil; i++ {
+		dst = append(dst, r.Bytes())
+	}
+	if r.err != nil {
+		return dst[:0]
+	}
+	return dst
+}
+
 // AppendInt appends a jute int.
 func AppendInt(b []byte, v int32) []byte { return binary.BigEndian.AppendUint32(b, uint32(v)) }
 
@@ -206,5 +221,14 @@ func BeginFrame(b []byte) ([]byte, int) {
 // EndFrame fills in the length prefix reserved by BeginFrame at start.
 func EndFrame(b []byte, start int) []byte {
 	binary.BigEndian.PutUint32(b[start:], uint32(len(b)-start-4))
+	return b
+}
+
+// AppendBytesVector appends a vector<ustring> from byte slices (never null).
+func AppendBytesVector(b []byte, v [][]byte) []byte {
+	b = AppendInt(b, int32(len(v)))
+	for _, s := range v {
+		b = AppendBytes(b, s)
+	}
 	return b
 }

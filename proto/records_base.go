@@ -71,14 +71,35 @@ func ReadACLs(r *Reader) (acl []ACL, null bool) {
 	for i := 0; i < n && r.Err() == nil; i++ {
 		var a ACL
 		a.Perms = r.Int()
-		a.Scheme = r.String()
-		a.ID = r.String()
+		a.Scheme = aclString(r.Bytes())
+		a.ID = aclString(r.Bytes())
 		acl = append(acl, a)
 	}
 	if r.Err() != nil {
 		return nil, false
 	}
 	return acl, false
+}
+
+// aclString converts an ACL scheme or id to a string, returning a shared
+// constant for the values almost every ACL uses so that decoding the common
+// ACLs allocates nothing beyond the vector itself.
+func aclString(b []byte) string {
+	switch string(b) { // no allocation: the compiler compares in place
+	case "":
+		return ""
+	case "world":
+		return "world"
+	case "anyone":
+		return "anyone"
+	case "digest":
+		return "digest"
+	case "auth":
+		return "auth"
+	case "ip":
+		return "ip"
+	}
+	return string(b)
 }
 
 // AppendACLs appends a vector<ACL>.
