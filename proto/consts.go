@@ -181,6 +181,11 @@ const (
 	FlagPersistentSequentialWithTTL int32 = 6
 )
 
+// ValidCreateFlags reports whether flags is a CreateMode (0..6).
+func ValidCreateFlags(flags int32) bool {
+	return flags >= FlagPersistent && flags <= FlagPersistentSequentialWithTTL
+}
+
 // Permission bits.
 const (
 	PermRead   int32 = 1

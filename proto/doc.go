@@ -24,7 +24,7 @@
 // Invariants:
 //   - Decoding never panics on any input and never reads outside its
 //     frame: failures become the Reader's sticky error (ErrShort,
-//     ErrBadLength, ErrMultiOp, ErrCreateFlags) and later reads return zero
+//     ErrBadLength, ErrMultiOp) and later reads return zero
 //     values.
 //   - Byte slices handed out by decoders alias the input frame: valid only
 //     as long as the frame is, copied by whoever keeps them. Decoding a

@@ -10,8 +10,12 @@ import "errors"
 // it appears (for example getData inside a multi, or a nested multi).
 var ErrMultiOp = errors.New("proto: op type not allowed in multi")
 
-// ErrCreateFlags is returned for a create op inside a multi whose flags are
-// not a CreateMode (0..6).
+// ErrCreateFlags is returned by DecodeMulti when the record is well formed
+// but a create op's flags are not a CreateMode (0..6). Unlike the other
+// errors it comes with the complete op list and leaves the Reader healthy:
+// ZooKeeper 3.8.0 parses such a record and fails the multi with BadArguments
+// on that op (see testdata/zk380_zen_probe.txt), so a server may either
+// answer MarshallingError or run the ops through its normal create checks.
 var ErrCreateFlags = errors.New("proto: invalid create flags in multi")
 
 // MultiHeader precedes every op of a MultiOperationRecord and every result
@@ -72,11 +76,14 @@ type MultiOp struct {
 // header, appending the ops to ops[:0]. read selects the opcode the record
 // came with: false for multi (14), which accepts create, create2,
 // createContainer, createTTL, delete, setData and check; true for multiRead
-// (22), which accepts getChildren and getData. Any other op type, a create
-// whose flags are not 0..6, or a truncated record returns ops[:0] and an
-// error, also recorded in r; the server answers MarshallingError.
+// (22), which accepts getChildren and getData. Any other op type (including
+// one of the other kind) or a truncated record returns ops[:0] and an error
+// that is also recorded in r; the server answers MarshallingError (-5). A
+// create whose flags are not 0..6 returns all the ops and ErrCreateFlags
+// (see there), unless the record is also malformed.
 func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
 	ops = ops[:0]
+	badFlags := false
 	for {
 		var h MultiHeader
 		h.Decode(r)
@@ -84,6 +91,9 @@ func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
 			return ops[:0], r.Err()
 		}
 		if h.Done {
+			if badFlags {
+				return ops, ErrCreateFlags
+			}
 			return ops, nil
 		}
 		if multiOpAllowed(h.Type) != allowedIn(read) {
@@ -95,9 +105,8 @@ func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
 		if r.Err() != nil {
 			return ops[:0], r.Err()
 		}
-		if op.isCreate() && (op.Flags < FlagPersistent || op.Flags > FlagPersistentSequentialWithTTL) {
-			r.Fail(ErrCreateFlags)
-			return ops[:0], r.Err()
+		if op.isCreate() && !ValidCreateFlags(op.Flags) {
+			badFlags = true
 		}
 		ops = append(ops, op)
 	}
