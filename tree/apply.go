@@ -1,0 +1,401 @@
+package tree
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/zen-coord/zen/proto"
+)
+
+// Result is the outcome of applying one log entry.
+type Result struct {
+	Hdr   proto.TxnHeader
+	Err   proto.Err  // a TxnError's code, else Ok
+	Path  string     // create: the final path
+	Stat  proto.Stat // create: the new node; setData/setACL: the node after
+	Multi []OpResult // TxnMulti: one per sub-txn
+}
+
+// OpResult is the outcome of one sub-txn of a multi.
+type OpResult struct {
+	Type proto.OpCode // the sub-txn's type
+	Err  proto.Err    // a TxnError's code, else Ok
+	Path string       // create: the final path
+	Stat proto.Stat   // create, setData, setACL: the node after
+}
+
+// op is one decoded create/delete/setData/setACL/check/error txn body.
+type op struct {
+	typ     proto.OpCode
+	path    string
+	data    []byte // aliases the entry until copied into a node
+	null    bool
+	acl     []proto.ACL
+	owner   int64
+	version int32
+	err     proto.Err
+}
+
+// applier is the applier goroutine's scratch state, reused across txns.
+type applier struct {
+	ops       []op
+	touched   ixmap[*node, struct{}] // nodes changed by the current txn
+	notified  watcherSet             // see fireData
+	idxLocked bool                   // idxMu held for the current txn
+	paths     []string
+}
+
+// Apply applies one log entry (a proto.TxnHeader and its body) and fires the
+// watches it triggers. It returns an error only if the entry cannot be
+// decoded, in which case nothing changed. Only the applier goroutine calls it.
+//
+// Replay gate: a txn's effect on a node (or session) is skipped when the
+// node's lastZxid is ≥ the txn's zxid, unless the node was changed earlier
+// in the same txn. Nodes serialised by a fuzzy snapshot already carry the
+// effects of the txns they saw, so re-applying the log from the snapshot's
+// zxid converges to the live tree. In normal operation nothing is gated.
+func (t *Tree) Apply(entry []byte) (Result, error) {
+	var res Result
+	r := proto.NewReader(entry)
+	res.Hdr.Decode(&r)
+	if err := r.Err(); err != nil {
+		return res, fmt.Errorf("tree: txn header: %w", err)
+	}
+	h := &res.Hdr
+	a := &t.ap
+	defer a.clear()
+
+	var timeout int32
+	var closing []string
+	switch h.Type {
+	case proto.TxnCreate, proto.TxnDelete, proto.TxnSetData, proto.TxnSetACL, proto.TxnCheck, proto.TxnError:
+		a.decodeOp(h.Type, &r)
+	case proto.TxnMulti:
+		var m proto.MultiTxn
+		m.Decode(&r)
+		for i := 0; i < len(m.Ops) && r.Err() == nil; i++ {
+			sub := &m.Ops[i]
+			if !subTxnType(sub.Type) {
+				return res, fmt.Errorf("tree: zxid %#x: sub-txn type %v not allowed in a multi", h.Zxid, sub.Type)
+			}
+			sr := proto.NewReader(sub.Body)
+			a.decodeOp(sub.Type, &sr)
+			if err := sr.Err(); err != nil {
+				return res, fmt.Errorf("tree: zxid %#x: sub-txn %d: %w", h.Zxid, i, err)
+			}
+		}
+	case proto.TxnCreateSession:
+		var cs proto.CreateSessionTxn
+		cs.Decode(&r)
+		timeout = cs.Timeout
+	case proto.TxnCloseSession:
+		var cs proto.CloseSessionTxn
+		cs.Decode(&r)
+		closing = cs.Paths
+	default:
+		return res, fmt.Errorf("tree: zxid %#x: unknown txn type %v", h.Zxid, h.Type)
+	}
+	if err := r.Err(); err != nil {
+		return res, fmt.Errorf("tree: zxid %#x: %v body: %w", h.Zxid, h.Type, err)
+	}
+
+	var mask uint64
+	for i := range a.ops {
+		mask |= t.opMask(&a.ops[i])
+	}
+	if h.Type == proto.TxnCloseSession {
+		// The session's ephemerals as of now are a superset of what remains
+		// after the listed deletes. Only the applier writes the index, so
+		// reading it without idxMu is safe here.
+		for _, p := range closing {
+			mask |= t.pathMask(p)
+		}
+		for p := range t.ephemerals[h.Session] {
+			mask |= t.pathMask(p)
+		}
+	}
+
+	t.lockMask(mask)
+	switch h.Type {
+	case proto.TxnMulti:
+		res.Multi = make([]OpResult, len(a.ops))
+		for i := range a.ops {
+			t.applyOp(&a.ops[i], h, &res.Multi[i])
+		}
+	case proto.TxnCreateSession:
+		t.applyCreateSession(h.Session, timeout, h.Zxid)
+	case proto.TxnCloseSession:
+		t.applyCloseSession(h, closing)
+	default:
+		var or OpResult
+		t.applyOp(&a.ops[0], h, &or)
+		res.Err, res.Path, res.Stat = or.Err, or.Path, or.Stat
+	}
+	t.lastZxid.Store(h.Zxid)
+	if a.idxLocked {
+		a.idxLocked = false
+		t.idxMu.Unlock()
+	}
+	t.unlockMask(mask)
+	return res, nil
+}
+
+func subTxnType(typ proto.OpCode) bool {
+	switch typ {
+	case proto.TxnCreate, proto.TxnDelete, proto.TxnSetData, proto.TxnSetACL, proto.TxnCheck, proto.TxnError:
+		return true
+	}
+	return false
+}
+
+// decodeOp decodes one body of type typ and appends it to a.ops.
+func (a *applier) decodeOp(typ proto.OpCode, r *proto.Reader) {
+	o := op{typ: typ}
+	switch typ {
+	case proto.TxnCreate:
+		var c proto.CreateTxn
+		c.Decode(r)
+		o.path, o.data, o.null, o.acl, o.owner = c.Path, c.Data, c.DataNull, c.ACL, c.Owner
+	case proto.TxnDelete:
+		var d proto.DeleteTxn
+		d.Decode(r)
+		o.path = d.Path
+	case proto.TxnSetData:
+		var s proto.SetDataTxn
+		s.Decode(r)
+		o.path, o.data, o.null, o.version = s.Path, s.Data, s.DataNull, s.Version
+	case proto.TxnSetACL:
+		var s proto.SetACLTxn
+		s.Decode(r)
+		o.path, o.acl, o.version = s.Path, s.ACL, s.Version
+	case proto.TxnCheck:
+		var c proto.CheckTxn
+		c.Decode(r)
+		o.path, o.version = c.Path, c.Version
+	case proto.TxnError:
+		var e proto.ErrorTxn
+		e.Decode(r)
+		o.err = e.Err
+	}
+	a.ops = append(a.ops, o)
+}
+
+// clear drops the references the scratch state holds into the last entry
+// and its nodes.
+func (a *applier) clear() {
+	clear(a.ops)
+	a.ops = a.ops[:0]
+	reset(&a.touched)
+	reset(&a.notified)
+	clear(a.paths)
+	a.paths = a.paths[:0]
+}
+
+// opMask is the set of stripes o changes.
+func (t *Tree) opMask(o *op) uint64 {
+	switch o.typ {
+	case proto.TxnCreate, proto.TxnDelete:
+		return t.pathMask(o.path)
+	case proto.TxnSetData, proto.TxnSetACL:
+		return 1 << t.stripeIndex(o.path)
+	}
+	return 0
+}
+
+// pathMask is the stripes of path and of its parent.
+func (t *Tree) pathMask(path string) uint64 {
+	m := uint64(1) << t.stripeIndex(path)
+	if parent, _, ok := splitPath(path); ok {
+		m |= 1 << t.stripeIndex(parent)
+	}
+	return m
+}
+
+// lockIdx takes idxMu for the rest of the current txn.
+func (t *Tree) lockIdx() {
+	if !t.ap.idxLocked {
+		t.idxMu.Lock()
+		t.ap.idxLocked = true
+	}
+}
+
+// gated reports whether the current txn (zxid) must skip its effect on n:
+// n already reflects it (see Apply).
+func (t *Tree) gated(n *node, zxid int64) bool {
+	return n.lastZxid >= zxid && t.ap.touched.find(n) < 0
+}
+
+// touch records that the current txn changed n.
+func (t *Tree) touch(n *node, zxid int64) {
+	n.lastZxid = zxid
+	t.ap.touched.put(n)
+}
+
+// lookupLocked returns the node at path. REQUIRES: its stripe locked.
+func (t *Tree) lookupLocked(path string) *node {
+	return t.stripeOf(path).nodes[path]
+}
+
+// parentLocked returns path's parent node, or nil.
+// REQUIRES: the parent's stripe locked.
+func (t *Tree) parentLocked(path string) *node {
+	parent, _, ok := splitPath(path)
+	if !ok {
+		return nil
+	}
+	return t.lookupLocked(parent)
+}
+
+func (t *Tree) applyOp(o *op, h *proto.TxnHeader, r *OpResult) {
+	r.Type = o.typ
+	switch o.typ {
+	case proto.TxnCreate:
+		t.applyCreate(o, h, r)
+	case proto.TxnDelete:
+		t.applyDelete(o.path, h.Zxid)
+	case proto.TxnSetData:
+		t.applySetData(o, h, r)
+	case proto.TxnSetACL:
+		t.applySetACL(o, h.Zxid, r)
+	case proto.TxnError:
+		r.Err = o.err
+	}
+}
+
+// applyCreate: the node's existence follows its own gate (it is created
+// only if absent); the parent's counters follow the parent's gate.
+func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
+	zxid := h.Zxid
+	r.Path = o.path
+	n := t.lookupLocked(o.path)
+	p := t.parentLocked(o.path)
+	created := false
+	if n == nil {
+		n = &node{
+			path:     o.path, // freshly allocated by the decoder
+			data:     copyData(o.data, o.null),
+			null:     o.null,
+			acl:      t.acls.intern(o.acl),
+			czxid:    zxid,
+			mzxid:    zxid,
+			pzxid:    zxid,
+			ctime:    h.Time,
+			mtime:    h.Time,
+			owner:    o.owner,
+			lastZxid: zxid,
+		}
+		if indexed(n.owner) {
+			t.lockIdx()
+		}
+		t.insertLocked(n)
+		t.ap.touched.put(n)
+		if p != nil {
+			t.linkChild(p, n.path)
+		}
+		created = true
+	}
+	if p != nil && !t.gated(p, zxid) {
+		p.childCreates++
+		p.pzxid = zxid
+		t.touch(p, zxid)
+	}
+	r.Stat = n.stat()
+	if created {
+		t.fireData(n.path, proto.EventNodeCreated, zxid, n.aclList(), false)
+		if p != nil {
+			t.fireChild(p.path, proto.EventNodeChildrenChanged, zxid, p.aclList(), nil)
+		}
+	}
+}
+
+// applyDelete: deleting an absent (or already newer) node is a no-op; the
+// parent's pzxid follows the parent's gate. The root is never deleted.
+func (t *Tree) applyDelete(path string, zxid int64) {
+	n := t.lookupLocked(path)
+	p := t.parentLocked(path)
+	deleted := n != nil && n.path != "/" && !t.gated(n, zxid)
+	if deleted {
+		if indexed(n.owner) {
+			t.lockIdx()
+		}
+		t.removeLocked(n)
+		t.ap.touched.put(n)
+		if p != nil {
+			t.unlinkChild(p, n.path)
+		}
+	}
+	if p != nil && !t.gated(p, zxid) {
+		p.pzxid = zxid
+		t.touch(p, zxid)
+	}
+	if deleted {
+		acl := n.aclList()
+		t.fireData(n.path, proto.EventNodeDeleted, zxid, acl, true)
+		t.fireChild(n.path, proto.EventNodeDeleted, zxid, acl, &t.ap.notified)
+		if p != nil {
+			t.fireChild(p.path, proto.EventNodeChildrenChanged, zxid, p.aclList(), nil)
+		}
+	}
+}
+
+func (t *Tree) applySetData(o *op, h *proto.TxnHeader, r *OpResult) {
+	n := t.lookupLocked(o.path)
+	if n == nil {
+		return
+	}
+	if !t.gated(n, h.Zxid) {
+		d := copyData(o.data, o.null)
+		t.dataSize.Add(int64(len(d) - len(n.data)))
+		n.data, n.null = d, o.null
+		n.version = o.version
+		n.mzxid = h.Zxid
+		n.mtime = h.Time
+		t.touch(n, h.Zxid)
+		t.fireData(n.path, proto.EventNodeDataChanged, h.Zxid, n.aclList(), false)
+	}
+	r.Stat = n.stat()
+}
+
+func (t *Tree) applySetACL(o *op, zxid int64, r *OpResult) {
+	n := t.lookupLocked(o.path)
+	if n == nil {
+		return
+	}
+	if !t.gated(n, zxid) {
+		e := t.acls.intern(o.acl)
+		t.acls.release(n.acl)
+		n.acl = e
+		n.aversion = o.version
+		t.touch(n, zxid)
+	}
+	r.Stat = n.stat()
+}
+
+func (t *Tree) applyCreateSession(id int64, timeout int32, zxid int64) {
+	t.lockIdx()
+	if s, ok := t.sessions[id]; ok && s.lastZxid >= zxid {
+		return
+	}
+	t.sessions[id] = session{timeout: timeout, lastZxid: zxid}
+}
+
+// applyCloseSession deletes the listed paths, then every other ephemeral
+// the session still owns (in path order), then the session.
+func (t *Tree) applyCloseSession(h *proto.TxnHeader, paths []string) {
+	for _, p := range paths {
+		t.applyDelete(p, h.Zxid)
+	}
+	t.lockIdx()
+	rest := t.ap.paths[:0]
+	for p := range t.ephemerals[h.Session] {
+		rest = append(rest, p)
+	}
+	slices.Sort(rest)
+	t.ap.paths = rest
+	for _, p := range rest {
+		t.applyDelete(p, h.Zxid)
+	}
+	if s, ok := t.sessions[h.Session]; ok && s.lastZxid < h.Zxid {
+		delete(t.sessions, h.Session)
+	}
+}

@@ -1,0 +1,369 @@
+package tree
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/zen-coord/zen/proto"
+)
+
+// Snapshot format (version 1). Integers are varints (encoding/binary:
+// uvarint for lengths, counts and ids, zig-zag varint for values); strings
+// and byte strings are a uvarint length followed by the bytes.
+//
+//	header   "zentree\n" uvarint(version=1) varint(Z0)
+//	records  until the end record, each a tag byte and its fields:
+//	  'A' ACL list   uvarint(id) uvarint(n) n×{varint(perms) str(scheme) str(id)}
+//	                 ids are 0,1,2,... in order; defined before first use
+//	  'N' node       str(path) byte(flags: 1=null data) [bytes(data) if not null]
+//	                 uvarint(acl id) varint(czxid mzxid pzxid ctime mtime owner
+//	                 lastZxid version aversion childCreates)
+//	  'S' session    varint(id) varint(timeout) varint(lastZxid)
+//	  'E' end        uvarint(#nodes) uvarint(#acl lists) uvarint(#sessions)
+//
+// Children sets, counters and indexes are not stored; Load rebuilds them.
+// Compression and checksums are the caller's.
+
+const (
+	snapMagic   = "zentree\n"
+	snapVersion = 1
+
+	tagACL     = 'A'
+	tagNode    = 'N'
+	tagSession = 'S'
+	tagEnd     = 'E'
+
+	maxSnapString = 16 << 20 // paths, schemes, ids
+	maxSnapData   = 1 << 30  // node data
+	maxSnapACL    = 1 << 20  // entries in one ACL list
+)
+
+// WriteSnapshot streams a fuzzy snapshot of the tree to w and returns its
+// zxid Z0, the LastZxid read before anything else. It runs concurrently with
+// Apply: each stripe is copied under its read lock (node metadata only; data
+// and ACL slices are immutable and shared) and written after the lock is
+// released, so the snapshot holds every txn ≤ Z0 and, per stripe, some later
+// ones, all-or-nothing per txn. Load followed by re-applying every entry
+// with zxid > Z0 reproduces the live tree. Any goroutine may call it.
+func (t *Tree) WriteSnapshot(w io.Writer) (zxid int64, err error) {
+	z0 := t.LastZxid()
+	bw := bufio.NewWriterSize(w, 64<<10)
+	buf := make([]byte, 0, 256)
+	buf = append(buf, snapMagic...)
+	buf = binary.AppendUvarint(buf, snapVersion)
+	buf = binary.AppendVarint(buf, z0)
+	if _, err := bw.Write(buf); err != nil {
+		return z0, err
+	}
+
+	aclIDs := make(map[*aclEntry]uint64)
+	var recs []node
+	nodes := 0
+	for i := range t.stripes {
+		s := &t.stripes[i]
+		s.mu.RLock()
+		for _, n := range s.nodes {
+			recs = append(recs, *n)
+			recs[len(recs)-1].children = nil // not to be read outside the lock
+		}
+		s.mu.RUnlock()
+		for j := range recs {
+			n := &recs[j]
+			id, ok := aclIDs[n.acl]
+			if !ok {
+				id = uint64(len(aclIDs))
+				aclIDs[n.acl] = id
+				buf = appendACLRecord(buf[:0], id, n.aclList())
+				if _, err := bw.Write(buf); err != nil {
+					return z0, err
+				}
+			}
+			buf = buf[:0]
+			buf = append(buf, tagNode)
+			buf = appendStr(buf, n.path)
+			if n.null {
+				buf = append(buf, 1)
+			} else {
+				buf = append(buf, 0)
+				buf = binary.AppendUvarint(buf, uint64(len(n.data)))
+			}
+			if _, err := bw.Write(buf); err != nil {
+				return z0, err
+			}
+			if _, err := bw.Write(n.data); err != nil {
+				return z0, err
+			}
+			buf = binary.AppendUvarint(buf[:0], id)
+			for _, v := range [...]int64{n.czxid, n.mzxid, n.pzxid, n.ctime, n.mtime, n.owner, n.lastZxid,
+				int64(n.version), int64(n.aversion), int64(n.childCreates)} {
+				buf = binary.AppendVarint(buf, v)
+			}
+			if _, err := bw.Write(buf); err != nil {
+				return z0, err
+			}
+			nodes++
+		}
+		clear(recs)
+		recs = recs[:0]
+	}
+
+	t.idxMu.RLock()
+	sess := make([]SessionInfo, 0, len(t.sessions))
+	sessZxid := make([]int64, 0, len(t.sessions))
+	for id, s := range t.sessions {
+		sess = append(sess, SessionInfo{ID: id, Timeout: s.timeout})
+		sessZxid = append(sessZxid, s.lastZxid)
+	}
+	t.idxMu.RUnlock()
+	for i, s := range sess {
+		buf = append(buf[:0], tagSession)
+		buf = binary.AppendVarint(buf, s.ID)
+		buf = binary.AppendVarint(buf, int64(s.Timeout))
+		buf = binary.AppendVarint(buf, sessZxid[i])
+		if _, err := bw.Write(buf); err != nil {
+			return z0, err
+		}
+	}
+
+	buf = append(buf[:0], tagEnd)
+	buf = binary.AppendUvarint(buf, uint64(nodes))
+	buf = binary.AppendUvarint(buf, uint64(len(aclIDs)))
+	buf = binary.AppendUvarint(buf, uint64(len(sess)))
+	if _, err := bw.Write(buf); err != nil {
+		return z0, err
+	}
+	return z0, bw.Flush()
+}
+
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendACLRecord(b []byte, id uint64, acl []proto.ACL) []byte {
+	b = append(b, tagACL)
+	b = binary.AppendUvarint(b, id)
+	b = binary.AppendUvarint(b, uint64(len(acl)))
+	for i := range acl {
+		b = binary.AppendVarint(b, int64(acl[i].Perms))
+		b = appendStr(b, acl[i].Scheme)
+		b = appendStr(b, acl[i].ID)
+	}
+	return b
+}
+
+// errSnap wraps every Load failure.
+var errSnap = errors.New("tree: bad snapshot")
+
+// snapReader decodes snapshot primitives with sticky errors.
+type snapReader struct {
+	r       *bufio.Reader
+	err     error
+	scratch []byte
+}
+
+func (sr *snapReader) fail(format string, args ...any) {
+	if sr.err == nil {
+		sr.err = fmt.Errorf("%w: "+format, append([]any{errSnap}, args...)...)
+	}
+}
+
+func (sr *snapReader) ioFail(err error) {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	if sr.err == nil {
+		sr.err = fmt.Errorf("%w: %w", errSnap, err)
+	}
+}
+
+func (sr *snapReader) byte() byte {
+	if sr.err != nil {
+		return 0
+	}
+	c, err := sr.r.ReadByte()
+	if err != nil {
+		sr.ioFail(err)
+	}
+	return c
+}
+
+func (sr *snapReader) uvarint() uint64 {
+	if sr.err != nil {
+		return 0
+	}
+	v, err := binary.ReadUvarint(sr.r)
+	if err != nil {
+		sr.ioFail(err)
+	}
+	return v
+}
+
+func (sr *snapReader) varint() int64 {
+	if sr.err != nil {
+		return 0
+	}
+	v, err := binary.ReadVarint(sr.r)
+	if err != nil {
+		sr.ioFail(err)
+	}
+	return v
+}
+
+func (sr *snapReader) int32() int32 {
+	v := sr.varint()
+	if int64(int32(v)) != v {
+		sr.fail("value %d out of int32 range", v)
+	}
+	return int32(v)
+}
+
+// bytes reads n bytes into a new exact-size slice.
+func (sr *snapReader) bytes(n uint64) []byte {
+	if sr.err != nil {
+		return nil
+	}
+	b := make([]byte, n)
+	if _, err := io.ReadFull(sr.r, b); err != nil {
+		sr.ioFail(err)
+		return nil
+	}
+	return b
+}
+
+func (sr *snapReader) str() string {
+	n := sr.uvarint()
+	if n > maxSnapString {
+		sr.fail("string of %d bytes", n)
+	}
+	if sr.err != nil {
+		return ""
+	}
+	if uint64(cap(sr.scratch)) < n {
+		sr.scratch = make([]byte, n)
+	}
+	b := sr.scratch[:n]
+	if _, err := io.ReadFull(sr.r, b); err != nil {
+		sr.ioFail(err)
+		return ""
+	}
+	return string(b)
+}
+
+// Load rebuilds a tree from WriteSnapshot output and returns it with the
+// snapshot's zxid Z0 (also its LastZxid). The caller then re-applies every
+// log entry with zxid > Z0. Children sets, counters and indexes are rebuilt;
+// a node whose parent is absent (possible in a fuzzy snapshot; the replay
+// removes it) is kept but not linked.
+func Load(r io.Reader) (t *Tree, zxid int64, err error) {
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	sr := &snapReader{r: br}
+	var magic [len(snapMagic)]byte
+	if _, err := io.ReadFull(br, magic[:]); err != nil || string(magic[:]) != snapMagic {
+		return nil, 0, fmt.Errorf("%w: missing header", errSnap)
+	}
+	if v := sr.uvarint(); sr.err == nil && v != snapVersion {
+		return nil, 0, fmt.Errorf("%w: unsupported version %d", errSnap, v)
+	}
+	z0 := sr.varint()
+
+	t = newEmpty()
+	var acls []*aclEntry
+	nodes, sessions := uint64(0), uint64(0)
+	for done := false; !done && sr.err == nil; {
+		switch tag := sr.byte(); {
+		case sr.err != nil:
+		case tag == tagACL:
+			id, n := sr.uvarint(), sr.uvarint()
+			if id != uint64(len(acls)) || n > maxSnapACL {
+				sr.fail("ACL record %d (expected %d) with %d entries", id, len(acls), n)
+				break
+			}
+			list := make([]proto.ACL, 0, n)
+			for i := uint64(0); i < n && sr.err == nil; i++ {
+				perms := sr.int32()
+				list = append(list, proto.ACL{Perms: perms, Scheme: sr.str(), ID: sr.str()})
+			}
+			// This reference is the definition's; dropped after loading.
+			acls = append(acls, t.acls.intern(list))
+		case tag == tagNode:
+			t.loadNode(sr, acls)
+			nodes++
+		case tag == tagSession:
+			id, timeout, lz := sr.varint(), sr.int32(), sr.varint()
+			if _, dup := t.sessions[id]; dup {
+				sr.fail("session %#x twice", id)
+			}
+			t.sessions[id] = session{timeout: timeout, lastZxid: lz}
+			sessions++
+		case tag == tagEnd:
+			en, ea, es := sr.uvarint(), sr.uvarint(), sr.uvarint()
+			if sr.err == nil && (en != nodes || ea != uint64(len(acls)) || es != sessions) {
+				sr.fail("end record counts %d/%d/%d, read %d/%d/%d", en, ea, es, nodes, len(acls), sessions)
+			}
+			done = true
+		default:
+			sr.fail("unknown record tag %#x", tag)
+		}
+	}
+	if sr.err != nil {
+		return nil, 0, sr.err
+	}
+	for _, e := range acls {
+		t.acls.release(e)
+	}
+	if t.lookupLocked("/") == nil {
+		return nil, 0, fmt.Errorf("%w: no root node", errSnap)
+	}
+	for i := range t.stripes {
+		for path := range t.stripes[i].nodes {
+			if p := t.parentLocked(path); p != nil {
+				t.linkChild(p, path)
+			}
+		}
+	}
+	t.lastZxid.Store(z0)
+	return t, z0, nil
+}
+
+// loadNode reads one node record and inserts it.
+func (t *Tree) loadNode(sr *snapReader, acls []*aclEntry) {
+	n := &node{path: sr.str()}
+	flags := sr.byte()
+	n.null = flags&1 != 0
+	if !n.null {
+		size := sr.uvarint()
+		switch {
+		case size > maxSnapData:
+			sr.fail("node %q has %d bytes of data", n.path, size)
+		case size == 0:
+			n.data = emptyData
+		default:
+			n.data = sr.bytes(size)
+		}
+	}
+	id := sr.uvarint()
+	n.czxid, n.mzxid, n.pzxid = sr.varint(), sr.varint(), sr.varint()
+	n.ctime, n.mtime, n.owner, n.lastZxid = sr.varint(), sr.varint(), sr.varint(), sr.varint()
+	n.version, n.aversion, n.childCreates = sr.int32(), sr.int32(), sr.int32()
+	if sr.err != nil {
+		return
+	}
+	if id >= uint64(len(acls)) {
+		sr.fail("node %q uses undefined ACL %d", n.path, id)
+		return
+	}
+	if t.lookupLocked(n.path) != nil {
+		sr.fail("node %q twice", n.path)
+		return
+	}
+	n.acl = acls[id]
+	n.acl.refs++
+	t.insertLocked(n)
+}
