@@ -1,0 +1,103 @@
+package engine
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/zen-coord/zen/proto"
+)
+
+// handleConnect processes the first frame of a connection.
+func (s *Server) handleConnect(c *conn, p []byte) bool {
+	r := proto.NewReader(p)
+	var req proto.ConnectRequest
+	req.Decode(&r)
+	if r.Err() != nil {
+		s.logf("closing %s: malformed ConnectRequest", c.nc.RemoteAddr())
+		return false
+	}
+	if last := s.tree.LastZxid(); req.LastZxidSeen > last {
+		s.logf("refusing %s: client has seen zxid %#x, our last zxid is %#x", c.nc.RemoteAddr(), req.LastZxidSeen, last)
+		return false
+	}
+	c.readOnlyAware = req.HasReadOnly
+	timeout := s.negotiate(req.Timeout)
+	if req.SessionID == 0 {
+		c.state.Store(stateConnecting)
+		c.nc.Pause() // requests pipelined behind the handshake wait in the input buffer
+		s.submit(&request{c: c, kind: kindSession, op: proto.OpCreateSession,
+			sessionID: s.newSessionID(), timeout: timeout, recv: s.now()})
+		return true
+	}
+	return s.reattach(c, req.SessionID, req.Passwd, timeout)
+}
+
+// negotiate clamps a requested session timeout into [min, max].
+func (s *Server) negotiate(req int32) int32 {
+	lo, hi := int32(s.cfg.MinSessionTimeout/time.Millisecond), int32(s.cfg.MaxSessionTimeout/time.Millisecond)
+	return max(lo, min(req, hi))
+}
+
+// reattach binds an existing session to a new connection.
+func (s *Server) reattach(c *conn, id int64, passwd []byte, timeout int32) bool {
+	sess := s.sessions.get(id)
+	if sess != nil {
+		// Like ZK: the session's previous connection goes first, even
+		// before the password is checked.
+		if old := sess.conn.Load(); old != nil && old != c {
+			old.nc.Close()
+		}
+	}
+	want := sessionPasswd(id)
+	if sess == nil || sess.closing.Load() || !bytes.Equal(passwd, want[:]) {
+		s.logf("refusing session %#x from %s: expired, unknown or wrong password", id, c.nc.RemoteAddr())
+		c.state.Store(stateDead)
+		s.writeConnectResponse(c, 0, 0)
+		c.nc.Close()
+		return true
+	}
+	sess.timeout.Store(timeout)
+	s.sessions.touch(sess, s.now().UnixMilli())
+	sess.conn.Store(c)
+	c.sess.Store(sess)
+	c.state.Store(stateOpen)
+	s.writeConnectResponse(c, id, timeout)
+	return true
+}
+
+// writeConnectResponse answers the handshake; id 0 means "invalid".
+func (s *Server) writeConnectResponse(c *conn, id int64, timeout int32) {
+	resp := proto.ConnectResponse{Timeout: timeout, SessionID: id, HasReadOnly: c.readOnlyAware}
+	var pw [16]byte
+	if id != 0 {
+		pw = sessionPasswd(id)
+	}
+	resp.Passwd = pw[:]
+	out := c.nc.BeginWrite()
+	out, start := proto.BeginFrame(out)
+	out = resp.Append(out)
+	out = proto.EndFrame(out, start)
+	c.nc.EndWrite(out)
+	c.sent.Add(1)
+	s.m.packetsSent.Add(1)
+}
+
+// newSessionID hands out ZooKeeper-shaped session ids: the server id in the
+// top byte, the start time in ms in the next 40 bits, a counter below.
+func (s *Server) newSessionID() int64 {
+	for {
+		id := s.nextSession.Add(1)
+		if id == proto.OwnerContainer || id == 0 {
+			continue
+		}
+		if _, taken := s.tree.Session(id); taken {
+			continue
+		}
+		return id
+	}
+}
+
+// sessionIDBase is ZK's initializeNextSessionId.
+func sessionIDBase(nowMs int64, serverID int64) int64 {
+	return int64((uint64(nowMs)<<24)>>8) | serverID<<56
+}

@@ -1,0 +1,458 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/VictoriaMetrics/metrics"
+	"github.com/cockroachdb/pebble/v2/vfs"
+	"github.com/zen-coord/zen/netpoll"
+	"github.com/zen-coord/zen/tree"
+	"github.com/zen-coord/zen/wal"
+	"github.com/zen-coord/zen/zab"
+)
+
+// Options are the parts of a server that tests and the binary inject.
+type Options struct {
+	// Now is the clock (nil: time.Now).
+	Now func() time.Time
+	// Logger receives log lines (nil: the standard logger).
+	Logger *log.Logger
+	// OnFatal is called when the server cannot go on (a failed fsync, a
+	// corrupt txn). Nil logs and exits the process with status 2.
+	OnFatal func(error)
+	// FS is the filesystem under the WAL (nil: the OS).
+	FS vfs.FS
+	// Loops is the number of network event loops (0: one per CPU).
+	Loops int
+}
+
+// Server is one zen server: standalone, or (later) an ensemble member.
+type Server struct {
+	cfg    Config
+	opts   Options
+	logger *log.Logger
+
+	tree     *tree.Tree
+	wal      *wal.Log
+	node     *zab.Node
+	np       *netpoll.Server
+	sessions *sessionTable
+	prop     *proposer
+	metrics  *metrics.Set
+	m        *serverMetrics
+	httpSrv  *http.Server
+
+	// submissions to the proposer
+	subMu     sync.Mutex
+	subQ      []*request
+	subSignal chan struct{}
+
+	applyScratch scratch // applier-only
+
+	outstanding atomic.Int64
+	throttleMu  sync.Mutex
+	throttled   []*conn
+
+	connsMu sync.Mutex
+	conns   map[*conn]struct{}
+
+	nextConnID  atomic.Uint64
+	nextSession atomic.Int64
+	started     time.Time
+
+	// snapshots
+	sinceSnap    int
+	snapAt       int
+	snapshotting atomic.Bool
+	snapWG       sync.WaitGroup
+
+	stopOnce  sync.Once
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	fatalOnce sync.Once
+	failed    atomic.Bool
+}
+
+// New recovers the server's state from disk and starts serving.
+func New(cfg Config, opts Options) (*Server, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = log.New(os.Stderr, "zen ", log.LstdFlags|log.Lmicroseconds)
+	}
+	s := &Server{
+		cfg:       cfg,
+		opts:      opts,
+		logger:    opts.Logger,
+		subSignal: make(chan struct{}, 1),
+		conns:     map[*conn]struct{}{},
+		stop:      make(chan struct{}),
+		metrics:   metrics.NewSet(),
+		started:   opts.Now(),
+	}
+	s.m = newServerMetrics(s)
+	for _, k := range cfg.Unknown {
+		s.logf("config: ignoring key %q", k)
+	}
+	if err := s.recover(); err != nil {
+		return nil, err
+	}
+	now := opts.Now()
+	s.sessions = newSessionTable(cfg.TickTime.Milliseconds(), now.UnixMilli())
+	for _, si := range s.tree.Sessions() {
+		s.sessions.add(si.ID, si.Timeout, now.UnixMilli())
+	}
+	s.nextSession.Store(sessionIDBase(now.UnixMilli(), cfg.ServerID))
+	s.snapAt = s.nextSnapThreshold()
+	s.prop = newProposer(s)
+	node, err := zab.Start(zab.Config{ID: cfg.ServerID, Log: s.wal, Commit: s.commit, OnFatal: s.fatal, Metrics: s.metrics})
+	if err != nil {
+		s.wal.Close()
+		return nil, err
+	}
+	s.node = node
+	s.wg.Add(3)
+	go s.proposeLoop()
+	go s.expireLoop()
+	go s.reapLoop()
+	if cfg.PurgeInterval > 0 {
+		s.wg.Add(1)
+		go s.purgeLoop()
+	}
+	if cfg.MetricsAddr != "" {
+		if err := s.serveMetrics(); err != nil {
+			s.shutdownCore()
+			return nil, err
+		}
+	}
+	s.np = netpoll.New(netpoll.Config{
+		Addr:          cfg.ClientAddr,
+		Loops:         opts.Loops,
+		MaxFrame:      cfg.MaxBuffer,
+		MaxConnsPerIP: cfg.MaxClientCnxns,
+		MaxOutbound:   256 << 20,
+		Logf:          s.logf,
+	}, s)
+	if err := s.np.Start(); err != nil {
+		s.shutdownCore()
+		return nil, fmt.Errorf("listening on %s: %w", cfg.ClientAddr, err)
+	}
+	s.logf("serving on %s (zxid %#x, %d znodes, %d sessions, epoch %d)",
+		s.np.Addr(), s.tree.LastZxid(), s.tree.NodeCount(), s.sessions.count(), s.node.Epoch())
+	return s, nil
+}
+
+// Addr is the client address the server listens on.
+func (s *Server) Addr() string { return s.np.Addr() }
+
+func (s *Server) now() time.Time { return s.opts.Now() }
+
+func (s *Server) logf(format string, args ...any) { s.logger.Printf(format, args...) }
+
+// fatal stops the server: nothing after a failed write may be acknowledged.
+func (s *Server) fatal(err error) {
+	s.fatalOnce.Do(func() {
+		s.failed.Store(true)
+		s.logger.Printf("FATAL: %v", err)
+		if s.opts.OnFatal != nil {
+			s.opts.OnFatal(err)
+			return
+		}
+		os.Exit(2)
+	})
+}
+
+// recover loads the newest valid snapshot and replays the log after it.
+func (s *Server) recover() error {
+	lw, err := wal.Open(wal.Options{
+		Dir:     filepath.Join(s.cfg.DataLogDir, "zen-log"),
+		SnapDir: filepath.Join(s.cfg.DataDir, "zen-snap"),
+		FS:      s.opts.FS,
+		NoSync:  !s.cfg.ForceSync,
+		OnFatal: s.fatal,
+		Logger:  s.logf,
+		Metrics: s.metrics,
+	})
+	if err != nil {
+		return fmt.Errorf("opening the log: %w", err)
+	}
+	s.wal = lw
+	start := time.Now()
+	var t *tree.Tree
+	var base int64
+	for _, z := range lw.Snapshots() {
+		loaded, zxid, err := loadSnapshot(lw, z)
+		if err != nil {
+			s.logf("snapshot %#x is unusable, trying an older one: %v", z, err)
+			continue
+		}
+		t, base = loaded, zxid
+		break
+	}
+	if t == nil {
+		t = tree.New()
+	}
+	n := 0
+	err = lw.Iterate(base, func(zxid int64, data []byte) error {
+		if _, err := t.Apply(data); err != nil {
+			return fmt.Errorf("replaying txn %#x: %w", zxid, err)
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		lw.Close()
+		return err
+	}
+	s.tree = t
+	s.sinceSnap = n
+	s.logf("recovered zxid %#x from snapshot %#x + %d log entries in %v", t.LastZxid(), base, n, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func loadSnapshot(lw *wal.Log, z int64) (*tree.Tree, int64, error) {
+	r, err := lw.OpenSnapshot(z)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer r.Close()
+	t, zxid, err := tree.Load(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	// Read to the end so the checksum in the trailer is verified.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, 0, err
+	}
+	return t, zxid, nil
+}
+
+// submit hands a request to the proposer.
+func (s *Server) submit(req *request) {
+	s.subMu.Lock()
+	s.subQ = append(s.subQ, req)
+	s.subMu.Unlock()
+	select {
+	case s.subSignal <- struct{}{}:
+	default:
+	}
+}
+
+// proposeLoop is the proposer goroutine.
+func (s *Server) proposeLoop() {
+	defer s.wg.Done()
+	var batch []*request
+	for {
+		select {
+		case <-s.subSignal:
+		case <-s.stop:
+			return
+		}
+		s.subMu.Lock()
+		batch, s.subQ = s.subQ, batch[:0]
+		s.subMu.Unlock()
+		if s.failed.Load() {
+			return
+		}
+		for i, req := range batch {
+			s.prop.prep(req)
+			batch[i] = nil
+		}
+	}
+}
+
+// maybeThrottle pauses a connection while too many requests are in flight
+// (globalOutstandingLimit).
+func (s *Server) maybeThrottle(c *conn) {
+	if s.outstanding.Load() < int64(s.cfg.GlobalOutstandingLimit) {
+		return
+	}
+	s.throttleMu.Lock()
+	if !c.throttled {
+		c.throttled = true
+		s.throttled = append(s.throttled, c)
+		c.nc.Pause()
+		s.m.throttles.Inc()
+	}
+	s.throttleMu.Unlock()
+}
+
+// afterBatch resumes throttled connections once the backlog has drained,
+// and schedules snapshots.
+func (s *Server) afterBatch(n int) {
+	if s.outstanding.Load() < int64(s.cfg.GlobalOutstandingLimit) {
+		s.throttleMu.Lock()
+		list := s.throttled
+		s.throttled = nil
+		for _, c := range list {
+			c.throttled = false
+		}
+		s.throttleMu.Unlock()
+		for _, c := range list {
+			if c.state.Load() == stateOpen {
+				c.nc.Resume()
+			}
+		}
+	}
+	s.sinceSnap += n
+	if s.sinceSnap >= s.snapAt && s.snapshotting.CompareAndSwap(false, true) {
+		s.sinceSnap = 0
+		s.snapAt = s.nextSnapThreshold()
+		s.snapWG.Add(1)
+		go s.takeSnapshot()
+	}
+}
+
+// nextSnapThreshold randomises the snapshot interval like ZK: snapCount/2
+// plus a random part, so ensemble members do not all snapshot at once.
+func (s *Server) nextSnapThreshold() int {
+	half := s.cfg.SnapCount / 2
+	if half < 1 {
+		half = 1
+	}
+	return half + rand.IntN(half+1)
+}
+
+// takeSnapshot writes a fuzzy snapshot while writes continue.
+func (s *Server) takeSnapshot() {
+	defer s.snapWG.Done()
+	defer s.snapshotting.Store(false)
+	start := time.Now()
+	z, err := s.wal.WriteSnapshot(s.tree.WriteSnapshot)
+	if err != nil {
+		s.logf("snapshot failed: %v", err)
+		return
+	}
+	s.logf("snapshot %#x written in %v", z, time.Since(start).Round(time.Millisecond))
+}
+
+// TakeSnapshot writes a snapshot now (for tests and tools).
+func (s *Server) TakeSnapshot() (int64, error) {
+	return s.wal.WriteSnapshot(s.tree.WriteSnapshot)
+}
+
+// expireLoop expires sessions whose timeout passed without a touch.
+func (s *Server) expireLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.TickTime / 4)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-s.stop:
+			return
+		}
+		expired, _ := s.sessions.expired(s.now().UnixMilli())
+		for _, sess := range expired {
+			s.logf("expiring session %#x (timeout %d ms)", sess.id, sess.timeout.Load())
+			s.m.expired.Inc()
+			if c := sess.conn.Load(); c != nil {
+				c.nc.Close()
+			}
+			s.submit(&request{kind: kindClose, op: 0, sess: sess, recv: s.now()})
+		}
+	}
+}
+
+// reapLoop deletes empty containers and expired TTL nodes.
+func (s *Server) reapLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(s.cfg.ContainerInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+		case <-s.stop:
+			return
+		}
+		limit := int(int64(s.cfg.ContainerMaxPerMin) * s.cfg.ContainerInterval.Milliseconds() / 60000)
+		if limit < 1 {
+			limit = 1
+		}
+		for _, p := range s.tree.ReapCandidates(s.now().UnixMilli(), limit) {
+			s.submit(&request{kind: kindReap, reapPath: p, recv: s.now()})
+		}
+	}
+}
+
+// purgeLoop runs autopurge every purgeInterval hours.
+func (s *Server) purgeLoop() {
+	defer s.wg.Done()
+	tick := time.NewTicker(time.Duration(s.cfg.PurgeInterval) * time.Hour)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			if err := s.wal.Purge(s.cfg.SnapRetainCount); err != nil {
+				s.logf("autopurge: %v", err)
+			}
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// Purge runs autopurge now.
+func (s *Server) Purge() error { return s.wal.Purge(s.cfg.SnapRetainCount) }
+
+func (s *Server) serveMetrics() error {
+	ln, err := net.Listen("tcp", s.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("metrics listener on %s: %w", s.cfg.MetricsAddr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
+		s.metrics.WritePrometheus(w)
+	})
+	s.httpSrv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.logf("metrics server: %v", err)
+		}
+	}()
+	s.logf("metrics on http://%s/metrics", ln.Addr())
+	return nil
+}
+
+// MetricsAddr is where /metrics is served ("" if not).
+func (s *Server) MetricsAddr() string { return s.cfg.MetricsAddr }
+
+// Close stops serving, lets in-flight writes finish, and closes the log.
+func (s *Server) Close() error {
+	var err error
+	s.stopOnce.Do(func() {
+		if s.np != nil {
+			s.np.Stop()
+		}
+		err = s.shutdownCore()
+	})
+	return err
+}
+
+func (s *Server) shutdownCore() error {
+	close(s.stop)
+	s.wg.Wait()
+	if s.node != nil {
+		s.node.Stop()
+	}
+	s.snapWG.Wait()
+	if s.httpSrv != nil {
+		s.httpSrv.Close()
+	}
+	return s.wal.Close()
+}
+
+// Tree exposes the state machine (tests and tools).
+func (s *Server) Tree() *tree.Tree { return s.tree }

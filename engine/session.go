@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// session is a live client session on this server.
+type session struct {
+	id      int64
+	timeout atomic.Int32 // negotiated, ms
+	expiry  atomic.Int64 // the wheel bucket (ms since epoch) holding it; 0 = none
+	conn    atomic.Pointer[conn]
+	closing atomic.Bool // closeSession prepped or expiry started
+}
+
+// sessionTable tracks live sessions and expires them with a timer wheel:
+// buckets of tick width keyed by their end time, ZooKeeper's ExpiryQueue.
+// A touch computes the session's new bucket and moves it only when the
+// bucket changed, so the common case is one atomic load.
+type sessionTable struct {
+	tick int64 // ms
+
+	mu      sync.Mutex
+	byID    map[int64]*session
+	buckets map[int64]map[*session]struct{}
+	next    int64 // end of the next bucket to expire
+}
+
+func newSessionTable(tickMs int64, now int64) *sessionTable {
+	t := &sessionTable{tick: tickMs, byID: map[int64]*session{}, buckets: map[int64]map[*session]struct{}{}}
+	t.next = t.roundUp(now)
+	return t
+}
+
+// roundUp is the end of the bucket that time t falls in.
+func (t *sessionTable) roundUp(ms int64) int64 { return (ms/t.tick + 1) * t.tick }
+
+// get returns a live session.
+func (t *sessionTable) get(id int64) *session {
+	t.mu.Lock()
+	s := t.byID[id]
+	t.mu.Unlock()
+	return s
+}
+
+// add registers a session and schedules its expiry from now.
+func (t *sessionTable) add(id int64, timeout int32, now int64) *session {
+	t.mu.Lock()
+	s := t.byID[id]
+	if s == nil {
+		s = &session{id: id}
+		t.byID[id] = s
+	}
+	s.timeout.Store(timeout)
+	t.mu.Unlock()
+	t.touch(s, now)
+	return s
+}
+
+// remove forgets a session (closed or expired).
+func (t *sessionTable) remove(id int64) {
+	t.mu.Lock()
+	if s := t.byID[id]; s != nil {
+		delete(t.byID, id)
+		if b := t.buckets[s.expiry.Load()]; b != nil {
+			delete(b, s)
+		}
+	}
+	t.mu.Unlock()
+}
+
+// touch pushes a session's expiry to now+timeout. It reports false if the
+// session is closing.
+func (t *sessionTable) touch(s *session, now int64) bool {
+	if s.closing.Load() {
+		return false
+	}
+	exp := t.roundUp(now + int64(s.timeout.Load()))
+	if s.expiry.Load() == exp {
+		return true
+	}
+	t.mu.Lock()
+	if t.byID[s.id] == s && !s.closing.Load() {
+		if old := s.expiry.Load(); old != exp {
+			if b := t.buckets[old]; b != nil {
+				delete(b, s)
+				if len(b) == 0 {
+					delete(t.buckets, old)
+				}
+			}
+			b := t.buckets[exp]
+			if b == nil {
+				b = map[*session]struct{}{}
+				t.buckets[exp] = b
+			}
+			b[s] = struct{}{}
+			s.expiry.Store(exp)
+		}
+	}
+	t.mu.Unlock()
+	return true
+}
+
+// expired removes and returns the sessions of every bucket that ended at or
+// before now, marking them closing. nextDue is when to call again.
+func (t *sessionTable) expired(now int64) (out []*session, nextDue int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for t.next <= now {
+		for s := range t.buckets[t.next] {
+			s.closing.Store(true)
+			s.expiry.Store(0)
+			out = append(out, s)
+		}
+		delete(t.buckets, t.next)
+		t.next += t.tick
+	}
+	return out, t.next
+}
+
+// count is the number of live sessions.
+func (t *sessionTable) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.byID)
+}
+
+// all returns the live sessions.
+func (t *sessionTable) all() []*session {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*session, 0, len(t.byID))
+	for _, s := range t.byID {
+		out = append(out, s)
+	}
+	return out
+}
