@@ -1,0 +1,260 @@
+package wal
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/cockroachdb/pebble/v2"
+	"github.com/cockroachdb/pebble/v2/vfs"
+)
+
+// ErrClosed is returned by every method called after Close.
+var ErrClosed = errors.New("wal: log closed")
+
+// ErrCorrupt marks data that failed verification: a damaged snapshot, or a
+// key in the Pebble store that wal did not write.
+var ErrCorrupt = errors.New("wal: corrupt data")
+
+// Entry is one txn of the replicated log: opaque bytes keyed by their zxid.
+type Entry struct {
+	Zxid int64
+	Data []byte
+}
+
+// Log is zen's durable txn log and snapshot store.
+//
+// Invariants:
+//
+//  1. last is the highest zxid of a batch whose Append returned nil (or that
+//     was found on disk at Open), lowered only by TruncateAfter and Purge. No
+//     reader is shown an entry above it, so nothing unsynced is ever served
+//     even though Pebble makes a batch readable before its fsync returns.
+//  2. Log keys only grow: an Append's zxids are strictly increasing and above
+//     max(last, floor); floor (persisted under purgedKey) is the highest zxid
+//     Purge removed, so an emptied log still refuses old zxids.
+//  3. A batch is one Pebble batch, one WAL record: after a crash it is
+//     replayed whole or not at all (Pebble checksums every WAL chunk and
+//     drops an incomplete record at the tail of the newest WAL).
+//  4. Once poisoned (first I/O error, Pebble fatal report, or an Append
+//     error) every mutating call and every read of the store returns the
+//     poison error; OnFatal has run exactly once.
+//  5. No snapshot file has a zxid above a TruncateAfter point: TruncateAfter
+//     removes them first, and a snapshot still being written when the
+//     truncation happens is discarded instead of published.
+//
+// Lock order: snapMu, then wmu. life is taken (shared) before either and
+// exclusively only by Close.
+type Log struct {
+	o  Options
+	fs vfs.FS // base filesystem (snapshots); Pebble runs on guardFS over it
+	db *pebble.DB
+
+	// life is held shared by every call that touches db and exclusively by
+	// Close, so Pebble is never used after (or during) its Close.
+	life   sync.RWMutex
+	closed bool // guarded by life
+
+	// wmu serializes the writers: Append, TruncateAfter, SetMeta, Purge.
+	wmu   sync.Mutex
+	floor int64 // guarded by wmu; see invariant 2
+
+	first atomic.Int64 // lowest zxid in the log, 0 if empty
+	last  atomic.Int64 // see invariant 1; 0 if empty
+
+	// forceSync makes guardFS really sync WAL files under Options.NoSync,
+	// while SetMeta or TruncateAfter (holding wmu) commits.
+	forceSync atomic.Bool
+
+	snap snapState
+
+	fatalOnce sync.Once
+	fatalErr  atomic.Pointer[error]
+	// wedged is set when Pebble panicked inside a commit: its commit mutex
+	// may still be held, so DB.Close would block forever and is skipped.
+	wedged atomic.Bool
+
+	m *walMetrics
+}
+
+// Open opens (creating if needed) the log in o.Dir and the snapshot
+// directory o.SnapDir, replays Pebble's WAL, and removes unfinished snapshot
+// temp files.
+func Open(o Options) (*Log, error) {
+	o, err := o.ensureDefaults()
+	if err != nil {
+		return nil, err
+	}
+	l := &Log{o: o, fs: o.FS}
+	l.snap.inflight = make(map[*snapWrite]struct{})
+	l.m = newWALMetrics(o.Metrics)
+
+	if err := l.initSnapDir(); err != nil {
+		return nil, err
+	}
+	if err := mkdirDurable(o.FS, o.Dir); err != nil {
+		return nil, err
+	}
+	lg := &pebbleLogger{logf: o.Logger, fail: l.fail}
+	gfs := &guardFS{FS: o.FS, fail: l.fail, noSync: o.NoSync, force: &l.forceSync}
+	db, err := pebble.Open(o.Dir, o.pebbleOptions(gfs, lg))
+	if err != nil {
+		return nil, fmt.Errorf("wal: open %s: %w", o.Dir, err)
+	}
+	l.db = db
+	if err := l.poisoned(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	if err := l.loadState(); err != nil {
+		_ = db.Close()
+		return nil, err
+	}
+	l.m.setBounds(l.first.Load(), l.last.Load())
+	o.Logger("wal: opened %s: zxids %#x..%#x, purged through %#x, %d snapshots",
+		o.Dir, l.first.Load(), l.last.Load(), l.floor, len(l.Snapshots()))
+	return l, nil
+}
+
+// loadState reads floor, first and last from the store.
+func (l *Log) loadState() error {
+	v, closer, err := l.db.Get(purgedKey)
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
+		return fmt.Errorf("wal: read purge point: %w", err)
+	default:
+		if len(v) != 8 {
+			_ = closer.Close()
+			return fmt.Errorf("%w: purge point is %d bytes", ErrCorrupt, len(v))
+		}
+		l.floor = int64(binary.BigEndian.Uint64(v))
+		_ = closer.Close()
+	}
+	first, last, err := l.scanBounds()
+	if err != nil {
+		return err
+	}
+	l.first.Store(first)
+	l.last.Store(last)
+	return nil
+}
+
+// scanBounds returns the lowest and highest zxid stored (0, 0 if none).
+// REQUIRES: wmu held or no writer running.
+func (l *Log) scanBounds() (first, last int64, err error) {
+	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: logStart, UpperBound: logEnd})
+	if err != nil {
+		return 0, 0, err
+	}
+	if it.First() {
+		var ok bool
+		if first, ok = parseLogKey(it.Key()); !ok {
+			err = fmt.Errorf("%w: log key %x", ErrCorrupt, it.Key())
+		} else if it.Last() {
+			if last, ok = parseLogKey(it.Key()); !ok {
+				err = fmt.Errorf("%w: log key %x", ErrCorrupt, it.Key())
+			}
+		}
+	}
+	err = errors.Join(err, it.Error(), it.Close())
+	if err != nil {
+		return 0, 0, fmt.Errorf("wal: scan log bounds: %w", err)
+	}
+	return first, last, nil
+}
+
+// fail poisons the Log with err (the first error wins), calling OnFatal once,
+// and returns the poison error.
+func (l *Log) fail(err error) error {
+	l.fatalOnce.Do(func() {
+		perr := fmt.Errorf("wal: log failed, refusing further use: %w", err)
+		l.fatalErr.Store(&perr)
+		l.m.fatal.Set(1)
+		l.o.Logger("wal: FATAL: %v", err)
+		if l.o.OnFatal != nil {
+			l.o.OnFatal(err)
+		}
+	})
+	return *l.fatalErr.Load()
+}
+
+// poisoned returns the poison error, or nil.
+func (l *Log) poisoned() error {
+	if p := l.fatalErr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// enter takes life shared and reports ErrClosed or the poison error. On a nil
+// return the caller must call l.life.RUnlock.
+func (l *Log) enter() error {
+	l.life.RLock()
+	if l.closed {
+		l.life.RUnlock()
+		return ErrClosed
+	}
+	if err := l.poisoned(); err != nil {
+		l.life.RUnlock()
+		return err
+	}
+	return nil
+}
+
+// commit commits b with pebble.Sync and returns nil only if it is durable
+// (or, under NoSync, written to the OS). Any failure poisons the Log.
+// REQUIRES: wmu held.
+func (l *Log) commit(b *pebble.Batch, opts *pebble.WriteOptions) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			// Pebble panics (e.g. db.go commitWrite) when its WAL writer has
+			// latched an earlier error. Its commit mutex is left locked.
+			l.wedged.Store(true)
+			err = l.fail(fmt.Errorf("pebble panicked during commit: %v", r))
+		}
+	}()
+	if err := b.Commit(opts); err != nil {
+		return l.fail(err)
+	}
+	// Commit returns nil after Pebble's Fatalf, so the poison is the truth.
+	return l.poisoned()
+}
+
+// Close waits for in-flight calls and snapshot writes, then closes Pebble.
+// It returns the poison error if the Log was poisoned. Calling Close twice is
+// harmless.
+func (l *Log) Close() error {
+	l.life.Lock()
+	defer l.life.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	l.snap.mu.Lock()
+	l.snap.closed = true
+	l.snap.mu.Unlock()
+	l.snap.wg.Wait()
+
+	perr := l.poisoned()
+	if l.wedged.Load() {
+		return perr
+	}
+	err := l.db.Close()
+	if perr != nil {
+		return perr
+	}
+	if err != nil {
+		return fmt.Errorf("wal: close: %w", err)
+	}
+	return nil
+}
+
+// LastZxid returns the highest zxid in the log, 0 if it is empty. Every
+// entry at or below it is durable.
+func (l *Log) LastZxid() int64 { return l.last.Load() }
+
+// FirstZxid returns the lowest zxid in the log, 0 if it is empty.
+func (l *Log) FirstZxid() int64 { return l.first.Load() }
