@@ -100,7 +100,13 @@ func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
 			r.Fail(ErrMultiOp)
 			return ops[:0], r.Err()
 		}
-		op := MultiOp{Type: h.Type}
+		if len(ops) < cap(ops) {
+			ops = ops[:len(ops)+1]
+		} else {
+			ops = append(ops, MultiOp{})
+		}
+		op := &ops[len(ops)-1]
+		*op = MultiOp{Type: h.Type}
 		op.decodeBody(r)
 		if r.Err() != nil {
 			return ops[:0], r.Err()
@@ -108,7 +114,6 @@ func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
 		if op.isCreate() && !ValidCreateFlags(op.Flags) {
 			badFlags = true
 		}
-		ops = append(ops, op)
 	}
 }
 
