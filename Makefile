@@ -1,0 +1,36 @@
+# zen — see README.md
+GO      ?= go
+BIN     := bin/zen
+DATE    := $(shell date -u '+%Y-%m-%d %H:%M UTC')
+LDFLAGS := -X 'github.com/zen-coord/zen/engine.BuildDate=$(DATE)'
+
+.PHONY: build run test test-short deps race vet fmt bench fuzz clean
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/zen
+
+# A standalone server on 127.0.0.1:2181 with its data under ./data.
+run: build
+	mkdir -p data
+	./$(BIN) server --config conf/zoo.cfg
+
+deps:
+	./scripts/install-test-deps.sh
+
+# Every test: unit, end-to-end, client compatibility, differential against
+# Apache ZooKeeper, crash and fault tests, all with the race detector.
+test: deps vet
+	$(GO) test -race -count=1 -timeout 40m ./...
+
+test-short:
+	$(GO) test -count=1 -short ./...
+
+vet:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./proto ./tree ./wal ./engine
+
+clean:
+	rm -rf bin
