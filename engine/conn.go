@@ -74,9 +74,7 @@ func (c *conn) Notify(typ proto.EventType, path string, zxid int64, acl []proto.
 		return
 	}
 	out := c.nc.BeginWrite()
-	out, start := proto.BeginFrame(out)
 	out = proto.AppendNotification(out, zxid, typ, path)
-	out = proto.EndFrame(out, start)
 	c.nc.EndWrite(out)
 	c.sent.Add(1)
 	c.srv.m.packetsSent.Add(1)

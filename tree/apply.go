@@ -113,6 +113,11 @@ func (t *Tree) Apply(entry []byte) (Result, error) {
 		for p := range t.ephemerals[h.Session] {
 			mask |= t.pathMask(p)
 		}
+		for p, s := range t.ghosts {
+			if s == h.Session {
+				mask |= t.pathMask(p)
+			}
+		}
 	}
 
 	t.lockMask(mask)
@@ -263,7 +268,8 @@ func (t *Tree) applyOp(o *op, h *proto.TxnHeader, r *OpResult) {
 }
 
 // applyCreate: the node's existence follows its own gate (it is created
-// only if absent); the parent's counters follow the parent's gate.
+// only if absent), the parent's children set follows the node's existence,
+// and the parent's counters follow the parent's gate.
 func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 	zxid := h.Zxid
 	r.Path = o.path
@@ -289,10 +295,12 @@ func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 		}
 		t.insertLocked(n)
 		t.ap.touched.put(n)
-		if p != nil {
-			t.linkChild(p, n.path)
-		}
 		created = true
+	}
+	if p != nil {
+		// Also when n already existed: a fuzzy snapshot can hold a child
+		// whose parent is created by the replay (Load could not link it).
+		t.linkChild(p, n.path)
 	}
 	if p != nil && !t.gated(p, zxid) {
 		p.childCreates++
@@ -311,6 +319,9 @@ func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 // applyDelete: deleting an absent (or already newer) node is a no-op; the
 // parent's pzxid follows the parent's gate. The root is never deleted.
 func (t *Tree) applyDelete(path string, zxid int64) {
+	if len(t.ghosts) > 0 {
+		delete(t.ghosts, path)
+	}
 	n := t.lookupLocked(path)
 	p := t.parentLocked(path)
 	deleted := n != nil && n.path != "/" && !t.gated(n, zxid)
@@ -381,6 +392,11 @@ func (t *Tree) applyCreateSession(id int64, timeout int32, zxid int64) {
 
 // applyCloseSession deletes the listed paths, then every other ephemeral
 // the session still owns (in path order), then the session.
+//
+// "Still owns" is the one effect that depends on state rather than on the
+// txn's content. During replay it includes the session's ghosts: paths a
+// fuzzy snapshot lost the node of although the live tree still had it
+// when this txn ran, so the parent's pzxid is updated exactly as live.
 func (t *Tree) applyCloseSession(h *proto.TxnHeader, paths []string) {
 	for _, p := range paths {
 		t.applyDelete(p, h.Zxid)
@@ -390,7 +406,13 @@ func (t *Tree) applyCloseSession(h *proto.TxnHeader, paths []string) {
 	for p := range t.ephemerals[h.Session] {
 		rest = append(rest, p)
 	}
+	for p, s := range t.ghosts {
+		if s == h.Session {
+			rest = append(rest, p)
+		}
+	}
 	slices.Sort(rest)
+	rest = slices.Compact(rest)
 	t.ap.paths = rest
 	for _, p := range rest {
 		t.applyDelete(p, h.Zxid)

@@ -21,20 +21,34 @@ import (
 //	  'N' node       str(path) byte(flags: 1=null data) [bytes(data) if not null]
 //	                 uvarint(acl id) varint(czxid mzxid pzxid ctime mtime owner
 //	                 lastZxid version aversion childCreates)
+//	  'P' pre-image  varint(session) uvarint(n) n×str(path)
 //	  'S' session    varint(id) varint(timeout) varint(lastZxid)
 //	  'E' end        uvarint(#nodes) uvarint(#acl lists) uvarint(#sessions)
+//	                 uvarint(#pre-image records)
 //
 // Children sets, counters and indexes are not stored; Load rebuilds them.
 // Compression and checksums are the caller's.
+//
+// Ephemeral pre-image. Per-node gating makes replay converge for every
+// effect a txn names explicitly. closeSession also deletes the ephemerals
+// the session "still owns", a set read from state: if a fuzzy snapshot has
+// the stripe of such an ephemeral after the close but its parent's stripe
+// before it, replay could not find the ephemeral and would miss the
+// parent's pzxid update. So the snapshot first records every session's
+// ephemeral paths ('P' records, taken after Z0 and before any stripe, so
+// at a point every stripe has reached). Load turns the recorded paths whose
+// node is absent into ghosts; a replayed delete naming a ghost drops it, and
+// a replayed closeSession treats its session's ghosts as still owned.
 
 const (
 	snapMagic   = "zentree\n"
 	snapVersion = 1
 
-	tagACL     = 'A'
-	tagNode    = 'N'
-	tagSession = 'S'
-	tagEnd     = 'E'
+	tagACL      = 'A'
+	tagNode     = 'N'
+	tagPreImage = 'P'
+	tagSession  = 'S'
+	tagEnd      = 'E'
 
 	maxSnapString = 16 << 20 // paths, schemes, ids
 	maxSnapData   = 1 << 30  // node data
@@ -49,6 +63,13 @@ const (
 // ones, all-or-nothing per txn. Load followed by re-applying every entry
 // with zxid > Z0 reproduces the live tree. Any goroutine may call it.
 func (t *Tree) WriteSnapshot(w io.Writer) (zxid int64, err error) {
+	return t.writeSnapshot(w, nil)
+}
+
+// writeSnapshot is WriteSnapshot with a hook called before each stripe is
+// copied and before the session table is (i = nStripes): tests use it to
+// apply txns at chosen points of a snapshot.
+func (t *Tree) writeSnapshot(w io.Writer, between func(i int)) (zxid int64, err error) {
 	z0 := t.LastZxid()
 	bw := bufio.NewWriterSize(w, 64<<10)
 	buf := make([]byte, 0, 256)
@@ -58,11 +79,18 @@ func (t *Tree) WriteSnapshot(w io.Writer) (zxid int64, err error) {
 	if _, err := bw.Write(buf); err != nil {
 		return z0, err
 	}
+	pre, err := t.writePreImage(bw, buf)
+	if err != nil {
+		return z0, err
+	}
 
 	aclIDs := make(map[*aclEntry]uint64)
 	var recs []node
 	nodes := 0
 	for i := range t.stripes {
+		if between != nil {
+			between(i)
+		}
 		s := &t.stripes[i]
 		s.mu.RLock()
 		for _, n := range s.nodes {
@@ -110,6 +138,9 @@ func (t *Tree) WriteSnapshot(w io.Writer) (zxid int64, err error) {
 		recs = recs[:0]
 	}
 
+	if between != nil {
+		between(nStripes)
+	}
 	t.idxMu.RLock()
 	sess := make([]SessionInfo, 0, len(t.sessions))
 	sessZxid := make([]int64, 0, len(t.sessions))
@@ -132,10 +163,48 @@ func (t *Tree) WriteSnapshot(w io.Writer) (zxid int64, err error) {
 	buf = binary.AppendUvarint(buf, uint64(nodes))
 	buf = binary.AppendUvarint(buf, uint64(len(aclIDs)))
 	buf = binary.AppendUvarint(buf, uint64(len(sess)))
+	buf = binary.AppendUvarint(buf, uint64(pre))
 	if _, err := bw.Write(buf); err != nil {
 		return z0, err
 	}
 	return z0, bw.Flush()
+}
+
+// writePreImage writes one 'P' record per session holding ephemerals and
+// returns how many it wrote. buf is scratch.
+func (t *Tree) writePreImage(bw *bufio.Writer, buf []byte) (int, error) {
+	type held struct {
+		session int64
+		paths   []string
+	}
+	t.idxMu.RLock()
+	all := make([]held, 0, len(t.ephemerals))
+	for id, set := range t.ephemerals {
+		h := held{session: id, paths: make([]string, 0, len(set))}
+		for p := range set {
+			h.paths = append(h.paths, p)
+		}
+		all = append(all, h)
+	}
+	t.idxMu.RUnlock()
+	for _, h := range all {
+		buf = append(buf[:0], tagPreImage)
+		buf = binary.AppendVarint(buf, h.session)
+		buf = binary.AppendUvarint(buf, uint64(len(h.paths)))
+		for _, p := range h.paths {
+			buf = appendStr(buf, p)
+			if len(buf) > 32<<10 {
+				if _, err := bw.Write(buf); err != nil {
+					return 0, err
+				}
+				buf = buf[:0]
+			}
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return 0, err
+		}
+	}
+	return len(all), nil
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -275,7 +344,8 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 
 	t = newEmpty()
 	var acls []*aclEntry
-	nodes, sessions := uint64(0), uint64(0)
+	nodes, sessions, pres := uint64(0), uint64(0), uint64(0)
+	held := make(map[string]int64)
 	for done := false; !done && sr.err == nil; {
 		switch tag := sr.byte(); {
 		case sr.err != nil:
@@ -295,6 +365,12 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 		case tag == tagNode:
 			t.loadNode(sr, acls)
 			nodes++
+		case tag == tagPreImage:
+			id, n := sr.varint(), sr.uvarint()
+			for i := uint64(0); i < n && sr.err == nil; i++ {
+				held[sr.str()] = id
+			}
+			pres++
 		case tag == tagSession:
 			id, timeout, lz := sr.varint(), sr.int32(), sr.varint()
 			if _, dup := t.sessions[id]; dup {
@@ -303,9 +379,9 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 			t.sessions[id] = session{timeout: timeout, lastZxid: lz}
 			sessions++
 		case tag == tagEnd:
-			en, ea, es := sr.uvarint(), sr.uvarint(), sr.uvarint()
-			if sr.err == nil && (en != nodes || ea != uint64(len(acls)) || es != sessions) {
-				sr.fail("end record counts %d/%d/%d, read %d/%d/%d", en, ea, es, nodes, len(acls), sessions)
+			en, ea, es, ep := sr.uvarint(), sr.uvarint(), sr.uvarint(), sr.uvarint()
+			if sr.err == nil && (en != nodes || ea != uint64(len(acls)) || es != sessions || ep != pres) {
+				sr.fail("end record counts %d/%d/%d/%d, read %d/%d/%d/%d", en, ea, es, ep, nodes, len(acls), sessions, pres)
 			}
 			done = true
 		default:
@@ -326,6 +402,14 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 			if p := t.parentLocked(path); p != nil {
 				t.linkChild(p, path)
 			}
+		}
+	}
+	for p, id := range held {
+		if t.lookupLocked(p) == nil {
+			if t.ghosts == nil {
+				t.ghosts = make(map[string]int64)
+			}
+			t.ghosts[p] = id
 		}
 	}
 	t.lastZxid.Store(z0)

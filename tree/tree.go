@@ -31,6 +31,11 @@ type Tree struct {
 
 	acls aclTable // applier-owned
 	ap   applier  // applier-owned scratch
+
+	// ghosts are ephemerals a loaded snapshot says their session owned but
+	// whose node it does not hold (path → session); applier-owned. See
+	// "Ephemeral pre-image" in snapshot.go. Empty in normal operation.
+	ghosts map[string]int64
 }
 
 func newEmpty() *Tree {

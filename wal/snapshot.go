@@ -30,10 +30,10 @@ type snapState struct {
 	// mu serializes publishing (rename), removal (Purge, TruncateAfter) and
 	// listing of snapshot files. Lock order: mu before Log.wmu.
 	mu       sync.Mutex
-	closed   bool                   // guarded by mu; no new WriteSnapshot
+	closed   bool                    // guarded by mu; no new WriteSnapshot
 	inflight map[*snapWrite]struct{} // guarded by mu
-	wg       sync.WaitGroup         // in-flight WriteSnapshot calls
-	seq      atomic.Uint64          // temp file names
+	wg       sync.WaitGroup          // in-flight WriteSnapshot calls
+	seq      atomic.Uint64           // temp file names
 }
 
 // snapWrite is one WriteSnapshot in progress.

@@ -128,4 +128,3 @@ func TestMulti(t *testing.T) {
 		t.Fatal("failed multi left /n behind")
 	}
 }
-
