@@ -110,10 +110,12 @@ func (s *Server) encodeWriteReply(req *request, buf []byte) []byte {
 				reqType = req.multiOps[i]
 			}
 			switch reqType {
-			case proto.OpCreate:
+			case proto.OpCreate, proto.OpCreate2:
+				// ZK 3.8 answers create2 inside a multi with a plain
+				// create result (path only).
 				buf = proto.AppendMultiHeader(buf, proto.OpCreate, false, proto.ErrOk)
 				buf = proto.AppendCreateResponse(buf, r.Path)
-			case proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+			case proto.OpCreateContainer, proto.OpCreateTTL:
 				buf = proto.AppendMultiHeader(buf, proto.OpCreate2, false, proto.ErrOk)
 				buf = proto.AppendCreate2Response(buf, r.Path, &r.Stat)
 			case proto.OpDelete:

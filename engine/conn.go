@@ -73,8 +73,10 @@ func (c *conn) Notify(typ proto.EventType, path string, zxid int64, acl []proto.
 	if acl != nil && !c.auth.Load().Allowed(acl, proto.PermRead) {
 		return
 	}
+	// ZooKeeper 3.8 puts zxid -1 in every notification header; clients
+	// take nothing from it.
 	out := c.nc.BeginWrite()
-	out = proto.AppendNotification(out, zxid, typ, path)
+	out = proto.AppendNotification(out, -1, typ, path)
 	c.nc.EndWrite(out)
 	c.sent.Add(1)
 	c.srv.m.packetsSent.Add(1)

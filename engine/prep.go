@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"errors"
 	"slices"
 	"strconv"
 
@@ -400,7 +401,9 @@ func (p *proposer) check(req *request, path string, version int32, body []byte) 
 // first failure nothing is kept and the txn records one error per op.
 func (p *proposer) multi(req *request, r *proto.Reader, body []byte) (proto.OpCode, []byte, proto.Err) {
 	ops, err := proto.DecodeMulti(r, false, nil)
-	if err != nil {
+	if err != nil && !errors.Is(err, proto.ErrCreateFlags) {
+		// Bad create flags are not a marshalling error in ZK 3.8: the op
+		// fails with BadArguments in create's own checks below.
 		return 0, body, proto.ErrMarshallingError
 	}
 	req.multiOps = make([]proto.OpCode, len(ops))

@@ -158,6 +158,12 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			strs(q.PersistentWatches), strs(q.PersistentRecursiveWatches), c)
 	case proto.OpMultiRead:
 		buf, err = s.multiRead(&r, sc, auth, buf)
+		if err != proto.ErrOk {
+			// The one error reply with a body: keep it.
+			binary.BigEndian.PutUint64(buf[hdr+4:], uint64(s.tree.LastZxid()))
+			binary.BigEndian.PutUint32(buf[hdr+12:], uint32(int32(err)))
+			return proto.EndFrame(buf, start)
+		}
 	default:
 		err = proto.ErrUnimplemented
 	}
@@ -176,7 +182,9 @@ func (s *Server) multiRead(r *proto.Reader, sc *scratch, auth *authSet, buf []by
 	ops, err := proto.DecodeMulti(r, true, sc.ops[:0])
 	sc.ops = ops
 	if err != nil {
-		return buf, proto.ErrMarshallingError
+		// ZK 3.8 answers an unparsable multiRead with MarshallingError and
+		// still sends the (empty) result list.
+		return proto.AppendMultiEnd(buf), proto.ErrMarshallingError
 	}
 	for i := range ops {
 		op := &ops[i]
