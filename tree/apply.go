@@ -34,6 +34,31 @@ type op struct {
 	owner   int64
 	version int32
 	err     proto.Err
+	at      loc // where path and its parent live
+}
+
+// loc is a path's stripe and its parent's (pi < 0: no parent), hashed once
+// per op.
+type loc struct {
+	si, pi int
+	parent string
+}
+
+func (t *Tree) locate(path string) loc {
+	l := loc{si: t.stripeIndex(path), pi: -1}
+	if parent, _, ok := splitPath(path); ok {
+		l.parent, l.pi = parent, t.stripeIndex(parent)
+	}
+	return l
+}
+
+// mask is the set of stripes of l.
+func (l loc) mask() uint64 {
+	m := uint64(1) << l.si
+	if l.pi >= 0 {
+		m |= 1 << l.pi
+	}
+	return m
 }
 
 // applier is the applier goroutine's scratch state, reused across txns.
@@ -101,21 +126,26 @@ func (t *Tree) Apply(entry []byte) (Result, error) {
 
 	var mask uint64
 	for i := range a.ops {
-		mask |= t.opMask(&a.ops[i])
+		o := &a.ops[i]
+		switch o.typ {
+		case proto.TxnCreate, proto.TxnDelete, proto.TxnSetData, proto.TxnSetACL:
+			o.at = t.locate(o.path)
+			mask |= o.at.mask()
+		}
 	}
 	if h.Type == proto.TxnCloseSession {
 		// The session's ephemerals as of now are a superset of what remains
 		// after the listed deletes. Only the applier writes the index, so
 		// reading it without idxMu is safe here.
 		for _, p := range closing {
-			mask |= t.pathMask(p)
+			mask |= t.locate(p).mask()
 		}
 		for p := range t.ephemerals[h.Session] {
-			mask |= t.pathMask(p)
+			mask |= t.locate(p).mask()
 		}
 		for p, s := range t.ghosts {
 			if s == h.Session {
-				mask |= t.pathMask(p)
+				mask |= t.locate(p).mask()
 			}
 		}
 	}
@@ -196,26 +226,6 @@ func (a *applier) clear() {
 	a.paths = a.paths[:0]
 }
 
-// opMask is the set of stripes o changes.
-func (t *Tree) opMask(o *op) uint64 {
-	switch o.typ {
-	case proto.TxnCreate, proto.TxnDelete:
-		return t.pathMask(o.path)
-	case proto.TxnSetData, proto.TxnSetACL:
-		return 1 << t.stripeIndex(o.path)
-	}
-	return 0
-}
-
-// pathMask is the stripes of path and of its parent.
-func (t *Tree) pathMask(path string) uint64 {
-	m := uint64(1) << t.stripeIndex(path)
-	if parent, _, ok := splitPath(path); ok {
-		m |= 1 << t.stripeIndex(parent)
-	}
-	return m
-}
-
 // lockIdx takes idxMu for the rest of the current txn.
 func (t *Tree) lockIdx() {
 	if !t.ap.idxLocked {
@@ -251,13 +261,23 @@ func (t *Tree) parentLocked(path string) *node {
 	return t.lookupLocked(parent)
 }
 
+// nodesAt returns the node at path and its parent (either may be nil).
+// REQUIRES: the stripes of l locked.
+func (t *Tree) nodesAt(path string, l loc) (n, p *node) {
+	n = t.stripes[l.si].nodes[path]
+	if l.pi >= 0 {
+		p = t.stripes[l.pi].nodes[l.parent]
+	}
+	return n, p
+}
+
 func (t *Tree) applyOp(o *op, h *proto.TxnHeader, r *OpResult) {
 	r.Type = o.typ
 	switch o.typ {
 	case proto.TxnCreate:
 		t.applyCreate(o, h, r)
 	case proto.TxnDelete:
-		t.applyDelete(o.path, h.Zxid)
+		t.applyDelete(o.path, o.at, h.Zxid)
 	case proto.TxnSetData:
 		t.applySetData(o, h, r)
 	case proto.TxnSetACL:
@@ -273,8 +293,7 @@ func (t *Tree) applyOp(o *op, h *proto.TxnHeader, r *OpResult) {
 func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 	zxid := h.Zxid
 	r.Path = o.path
-	n := t.lookupLocked(o.path)
-	p := t.parentLocked(o.path)
+	n, p := t.nodesAt(o.path, o.at)
 	created := false
 	if n == nil {
 		n = &node{
@@ -293,7 +312,7 @@ func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 		if indexed(n.owner) {
 			t.lockIdx()
 		}
-		t.insertLocked(n)
+		t.insertLocked(&t.stripes[o.at.si], n)
 		t.ap.touched.put(n)
 		created = true
 	}
@@ -309,27 +328,27 @@ func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 	}
 	r.Stat = n.stat()
 	if created {
-		t.fireData(n.path, proto.EventNodeCreated, zxid, n.aclList(), false)
+		t.fireData(&t.stripes[o.at.si], n.path, proto.EventNodeCreated, zxid, n.aclList(), false)
 		if p != nil {
-			t.fireChild(p.path, proto.EventNodeChildrenChanged, zxid, p.aclList(), nil)
+			t.fireChild(&t.stripes[o.at.pi], p.path, proto.EventNodeChildrenChanged, zxid, p.aclList(), nil)
 		}
 	}
 }
 
 // applyDelete: deleting an absent (or already newer) node is a no-op; the
 // parent's pzxid follows the parent's gate. The root is never deleted.
-func (t *Tree) applyDelete(path string, zxid int64) {
+func (t *Tree) applyDelete(path string, l loc, zxid int64) {
 	if len(t.ghosts) > 0 {
 		delete(t.ghosts, path)
 	}
-	n := t.lookupLocked(path)
-	p := t.parentLocked(path)
+	n, p := t.nodesAt(path, l)
+	s := &t.stripes[l.si]
 	deleted := n != nil && n.path != "/" && !t.gated(n, zxid)
 	if deleted {
 		if indexed(n.owner) {
 			t.lockIdx()
 		}
-		t.removeLocked(n)
+		t.removeLocked(s, n)
 		t.ap.touched.put(n)
 		if p != nil {
 			t.unlinkChild(p, n.path)
@@ -341,16 +360,17 @@ func (t *Tree) applyDelete(path string, zxid int64) {
 	}
 	if deleted {
 		acl := n.aclList()
-		t.fireData(n.path, proto.EventNodeDeleted, zxid, acl, true)
-		t.fireChild(n.path, proto.EventNodeDeleted, zxid, acl, &t.ap.notified)
+		t.fireData(s, n.path, proto.EventNodeDeleted, zxid, acl, true)
+		t.fireChild(s, n.path, proto.EventNodeDeleted, zxid, acl, &t.ap.notified)
 		if p != nil {
-			t.fireChild(p.path, proto.EventNodeChildrenChanged, zxid, p.aclList(), nil)
+			t.fireChild(&t.stripes[l.pi], p.path, proto.EventNodeChildrenChanged, zxid, p.aclList(), nil)
 		}
 	}
 }
 
 func (t *Tree) applySetData(o *op, h *proto.TxnHeader, r *OpResult) {
-	n := t.lookupLocked(o.path)
+	s := &t.stripes[o.at.si]
+	n := s.nodes[o.path]
 	if n == nil {
 		return
 	}
@@ -362,13 +382,13 @@ func (t *Tree) applySetData(o *op, h *proto.TxnHeader, r *OpResult) {
 		n.mzxid = h.Zxid
 		n.mtime = h.Time
 		t.touch(n, h.Zxid)
-		t.fireData(n.path, proto.EventNodeDataChanged, h.Zxid, n.aclList(), false)
+		t.fireData(s, n.path, proto.EventNodeDataChanged, h.Zxid, n.aclList(), false)
 	}
 	r.Stat = n.stat()
 }
 
 func (t *Tree) applySetACL(o *op, zxid int64, r *OpResult) {
-	n := t.lookupLocked(o.path)
+	n := t.stripes[o.at.si].nodes[o.path]
 	if n == nil {
 		return
 	}
@@ -399,7 +419,7 @@ func (t *Tree) applyCreateSession(id int64, timeout int32, zxid int64) {
 // when this txn ran, so the parent's pzxid is updated exactly as live.
 func (t *Tree) applyCloseSession(h *proto.TxnHeader, paths []string) {
 	for _, p := range paths {
-		t.applyDelete(p, h.Zxid)
+		t.applyDelete(p, t.locate(p), h.Zxid)
 	}
 	t.lockIdx()
 	rest := t.ap.paths[:0]
@@ -415,7 +435,7 @@ func (t *Tree) applyCloseSession(h *proto.TxnHeader, paths []string) {
 	rest = slices.Compact(rest)
 	t.ap.paths = rest
 	for _, p := range rest {
-		t.applyDelete(p, h.Zxid)
+		t.applyDelete(p, t.locate(p), h.Zxid)
 	}
 	if s, ok := t.sessions[h.Session]; ok && s.lastZxid < h.Zxid {
 		delete(t.sessions, h.Session)

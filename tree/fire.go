@@ -9,13 +9,13 @@ import "github.com/zen-coord/zen/proto"
 // watcherSet is the applier's per-event record of notified watchers.
 type watcherSet = ixmap[Watcher, struct{}]
 
-// fireData delivers a data-table event about path: every entry at path
+// fireData delivers a data-table event about path (in stripe s): every entry at path
 // itself (any mode), then the recursive entries of every ancestor up to "/".
 // Standard entries at path are consumed. Each watcher is notified at most
 // once. When track is set, or recursive watches exist, the notified watchers
 // are left in t.ap.notified (fireChild uses them to suppress duplicates on
 // delete).
-func (t *Tree) fireData(path string, typ proto.EventType, zxid int64, acl []proto.ACL, track bool) {
+func (t *Tree) fireData(s *stripe, path string, typ proto.EventType, zxid int64, acl []proto.ACL, track bool) {
 	got := &t.ap.notified
 	reset(got)
 	recursive := t.recursive.Load() > 0
@@ -23,7 +23,7 @@ func (t *Tree) fireData(path string, typ proto.EventType, zxid int64, acl []prot
 	if track || recursive {
 		seen = got
 	}
-	t.fireExact(&t.stripeOf(path).w, path, dataTable, typ, zxid, acl, seen, nil)
+	t.fireExact(&s.w, path, dataTable, typ, zxid, acl, seen, nil)
 	if !recursive {
 		return
 	}
@@ -37,18 +37,22 @@ func (t *Tree) fireData(path string, typ proto.EventType, zxid int64, acl []prot
 	}
 }
 
-// fireChild delivers a child-table event at path to every entry there except
+// fireChild delivers a child-table event at path (in stripe s) to every entry there except
 // the watchers in suppress, consuming standard entries (including suppressed
 // ones, as ZooKeeper does).
-func (t *Tree) fireChild(path string, typ proto.EventType, zxid int64, acl []proto.ACL, suppress *watcherSet) {
-	t.fireExact(&t.stripeOf(path).w, path, childTable, typ, zxid, acl, nil, suppress)
+func (t *Tree) fireChild(s *stripe, path string, typ proto.EventType, zxid int64, acl []proto.ACL, suppress *watcherSet) {
+	t.fireExact(&s.w, path, childTable, typ, zxid, acl, nil, suppress)
 }
 
-// fireExact notifies the entries of one (table, path). Watchers in suppress
+// fireExact notifies the entries of one (table, path), whose stripe the
+// caller holds write-locked. Watchers in suppress
 // or already in seen are skipped; notified ones are added to seen (if not
 // nil). Standard entries are consumed whether or not they were skipped.
 func (t *Tree) fireExact(wt *watchTable, path string, tbl table, typ proto.EventType, zxid int64,
 	acl []proto.ACL, seen, suppress *watcherSet) {
+	if wt.nWatches.Load() == 0 {
+		return
+	}
 	wt.mu.Lock()
 	if pw := wt.byPath[path]; pw != nil {
 		set := &pw.sets[tbl]

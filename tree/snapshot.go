@@ -449,5 +449,5 @@ func (t *Tree) loadNode(sr *snapReader, acls []*aclEntry) {
 	}
 	n.acl = acls[id]
 	n.acl.refs++
-	t.insertLocked(n)
+	t.insertLocked(t.stripeOf(n.path), n)
 }

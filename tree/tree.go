@@ -60,7 +60,7 @@ func New() *Tree {
 	t := newEmpty()
 	mk := func(path string, acl []proto.ACL) *node {
 		n := &node{path: path, data: emptyData, acl: t.acls.intern(acl)}
-		t.insertLocked(n)
+		t.insertLocked(t.stripeOf(path), n)
 		return n
 	}
 	root := mk("/", proto.OpenACL)
@@ -76,10 +76,10 @@ func New() *Tree {
 
 // insertLocked adds n to its stripe and to the counters and indexes. It does
 // not link n into its parent.
-// REQUIRES: n's stripe write-locked (or the tree not yet shared) and, if n
-// is indexed, idxMu held.
-func (t *Tree) insertLocked(n *node) {
-	t.stripeOf(n.path).nodes[n.path] = n
+// REQUIRES: s is n's stripe, write-locked (or the tree not yet shared) and,
+// if n is indexed, idxMu held.
+func (t *Tree) insertLocked(s *stripe, n *node) {
+	s.nodes[n.path] = n
 	t.nodeCount.Add(1)
 	t.dataSize.Add(int64(len(n.path) + len(n.data)))
 	t.indexAddLocked(n)
@@ -88,8 +88,8 @@ func (t *Tree) insertLocked(n *node) {
 // removeLocked takes n out of its stripe, the counters and the indexes and
 // releases its ACL. It does not unlink n from its parent.
 // REQUIRES: as insertLocked.
-func (t *Tree) removeLocked(n *node) {
-	delete(t.stripeOf(n.path).nodes, n.path)
+func (t *Tree) removeLocked(s *stripe, n *node) {
+	delete(s.nodes, n.path)
 	t.nodeCount.Add(-1)
 	t.dataSize.Add(-int64(len(n.path) + len(n.data)))
 	t.indexRemoveLocked(n)

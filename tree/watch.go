@@ -63,8 +63,11 @@ type watchTable struct {
 	// byWatcher indexes, per watcher, the paths of this stripe it watches
 	// in either table, so that DropWatcher costs O(its watches).
 	byWatcher map[Watcher]*ixmap[*pathWatches, struct{}]
-	// nWatches counts (watcher, table, path) entries in this stripe.
-	nWatches int
+	// nWatches counts (watcher, table, path) entries in this stripe. It is
+	// written under mu but atomic so the applier can skip an empty table
+	// without locking it: entries are only added by registrations that hold
+	// the stripe's read lock, which the applier excludes while it fires.
+	nWatches atomic.Int64
 }
 
 // addLocked ORs mode into w's entry in tbl at path. path may alias a
@@ -82,7 +85,7 @@ func (wt *watchTable) addLocked(path string, w Watcher, tbl table, mode wmode, r
 	isNew := !pw.has(w)
 	e, added := pw.sets[tbl].put(w)
 	if added {
-		wt.nWatches++
+		wt.nWatches.Add(1)
 	}
 	if mode&modeRecursive != 0 && e.v&modeRecursive == 0 {
 		rec.Add(1)
@@ -123,7 +126,7 @@ func (wt *watchTable) clearLocked(pw *pathWatches, tbl table, i int, mode wmode,
 	}
 	w := e.k
 	set.removeAt(i)
-	wt.nWatches--
+	wt.nWatches.Add(-1)
 	if !pw.has(w) {
 		if ps := wt.byWatcher[w]; ps != nil {
 			ps.remove(pw)

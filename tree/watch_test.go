@@ -340,7 +340,7 @@ func TestDropWatcher(t *testing.T) {
 	tr.DropWatcher(b) // idempotent
 	for i := range tr.stripes {
 		wt := &tr.stripes[i].w
-		if len(wt.byPath) != 0 || len(wt.byWatcher) != 0 || wt.nWatches != 0 {
+		if len(wt.byPath) != 0 || len(wt.byWatcher) != 0 || wt.nWatches.Load() != 0 {
 			t.Fatalf("stripe %d watch table not empty", i)
 		}
 	}

@@ -200,7 +200,7 @@ func (t *Tree) WatchStats() (watchers, paths, watches int) {
 			seen[w] = struct{}{}
 		}
 		paths += len(wt.byPath)
-		watches += wt.nWatches
+		watches += int(wt.nWatches.Load())
 		wt.mu.Unlock()
 	}
 	return len(seen), paths, watches
