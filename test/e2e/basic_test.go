@@ -9,7 +9,7 @@ import (
 
 func TestCreateGetSetDelete(t *testing.T) {
 	srv := start(t)
-	c, _ := connect(t, srv.Addr())
+	c, _ := connect(t, srv.Addr)
 	p, err := c.Create("/a", []byte("hello"), 0, zk.WorldACL(zk.PermAll))
 	if err != nil || p != "/a" {
 		t.Fatalf("create: %q %v", p, err)
@@ -44,7 +44,7 @@ func TestCreateGetSetDelete(t *testing.T) {
 
 func TestSequentialAndChildren(t *testing.T) {
 	srv := start(t)
-	c, _ := connect(t, srv.Addr())
+	c, _ := connect(t, srv.Addr)
 	if _, err := c.Create("/q", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -61,8 +61,8 @@ func TestSequentialAndChildren(t *testing.T) {
 
 func TestWatchFiresBeforeReply(t *testing.T) {
 	srv := start(t)
-	c1, _ := connect(t, srv.Addr())
-	c2, _ := connect(t, srv.Addr())
+	c1, _ := connect(t, srv.Addr)
+	c2, _ := connect(t, srv.Addr)
 	_, _, ch, err := c1.ExistsW("/w")
 	if err != nil {
 		t.Fatal(err)
@@ -82,8 +82,8 @@ func TestWatchFiresBeforeReply(t *testing.T) {
 
 func TestEphemeralGoneWithSession(t *testing.T) {
 	srv := start(t)
-	c1, _ := connect(t, srv.Addr())
-	c2, _ := connect(t, srv.Addr())
+	c1, _ := connect(t, srv.Addr)
+	c2, _ := connect(t, srv.Addr)
 	if _, err := c1.Create("/e", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestEphemeralGoneWithSession(t *testing.T) {
 
 func TestMulti(t *testing.T) {
 	srv := start(t)
-	c, _ := connect(t, srv.Addr())
+	c, _ := connect(t, srv.Addr)
 	res, err := c.Multi(
 		&zk.CreateRequest{Path: "/m", Data: []byte("x"), Acl: zk.WorldACL(zk.PermAll)},
 		&zk.CreateRequest{Path: "/m/c", Acl: zk.WorldACL(zk.PermAll)},
