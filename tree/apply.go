@@ -339,6 +339,7 @@ func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 // parent's pzxid follows the parent's gate. The root is never deleted.
 func (t *Tree) applyDelete(path string, l loc, zxid int64) {
 	if len(t.ghosts) > 0 {
+		t.lockIdx()
 		delete(t.ghosts, path)
 	}
 	n, p := t.nodesAt(path, l)

@@ -57,4 +57,12 @@
 //     per-stripe all-or-nothing view this makes Load + re-applying every
 //     entry after the snapshot's zxid reproduce the live tree exactly
 //     (Digest equal). In normal operation nothing is ever gated.
+//   - The one state-dependent effect, closeSession deleting the ephemerals
+//     its session "still owns", is made replayable by the snapshot's
+//     ephemeral pre-image (see snapshot.go): Load keeps the recorded
+//     ephemerals it has no node for as ghosts that a replayed closeSession
+//     still deletes (updating the parent's pzxid) and a replayed delete
+//     forgets. Fuzzy snapshots can also hold a child without its parent;
+//     Load keeps it unlinked and the replay links or deletes it.
+//   - The snapshot does not hold watches; a loaded tree has none.
 package tree

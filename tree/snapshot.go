@@ -186,6 +186,10 @@ func (t *Tree) writePreImage(bw *bufio.Writer, buf []byte) (int, error) {
 		}
 		all = append(all, h)
 	}
+	// A tree still replaying passes its ghosts on.
+	for p, id := range t.ghosts {
+		all = append(all, held{session: id, paths: []string{p}})
+	}
 	t.idxMu.RUnlock()
 	for _, h := range all {
 		buf = append(buf[:0], tagPreImage)

@@ -220,6 +220,51 @@ func TestFuzzySnapshotReplay(t *testing.T) {
 	}
 }
 
+// TestSnapshotOfReplayingTree: a tree loaded from a fuzzy snapshot and only
+// partly replayed (it still has ghosts and orphans) snapshots and reloads
+// correctly too.
+func TestSnapshotOfReplayingTree(t *testing.T) {
+	ghosts := 0
+	for seed := 0; seed < 200; seed++ {
+		g := newGen(uint64(7000 + seed))
+		entries := g.entries(400)
+		a := New()
+		applied := 0
+		applyTo := func(k int) {
+			for ; applied < k && applied < len(entries); applied++ {
+				mustApply(t, a, entries[applied])
+			}
+		}
+		rng := rand.New(rand.NewPCG(uint64(seed), 7))
+		applyTo(100)
+		var s1 bytes.Buffer
+		z1, err := a.writeSnapshot(&s1, func(int) { applyTo(applied + rng.IntN(4)) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		applyTo(len(entries))
+		b, _, err := Load(bytes.NewReader(s1.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ghosts += len(b.ghosts)
+		// Replay only the first few entries after z1.
+		for _, e := range entries {
+			if z := zxidOf(e); z > z1 && z <= z1+3 {
+				mustApply(t, b, e)
+			}
+		}
+		var s2 bytes.Buffer
+		if _, err := b.WriteSnapshot(&s2); err != nil {
+			t.Fatal(err)
+		}
+		sameTree(t, a, replayFrom(t, s2.Bytes(), entries))
+	}
+	if ghosts == 0 {
+		t.Error("no seed produced a ghost")
+	}
+}
+
 // TestReplayIsIdempotent: replaying from any earlier point onto a later,
 // quiescent snapshot changes nothing (every effect is gated, and nodes the
 // replay briefly resurrects are deleted again).

@@ -20,8 +20,8 @@ type Tree struct {
 	dataSize  atomic.Int64 // sum of len(path)+len(data)
 	ephCount  atomic.Int64 // ephemeral nodes
 
-	// idxMu guards the session table and the ephemeral, container and TTL
-	// indexes. Lock order: stripe locks, then idxMu; nobody takes a stripe
+	// idxMu guards the session table, the ephemeral, container and TTL
+	// indexes and the ghosts. Lock order: stripe locks, then idxMu; nobody takes a stripe
 	// lock while holding idxMu.
 	idxMu      sync.RWMutex
 	sessions   map[int64]session
@@ -33,8 +33,9 @@ type Tree struct {
 	ap   applier  // applier-owned scratch
 
 	// ghosts are ephemerals a loaded snapshot says their session owned but
-	// whose node it does not hold (path → session); applier-owned. See
-	// "Ephemeral pre-image" in snapshot.go. Empty in normal operation.
+	// whose node it does not hold (path → session). Written by the applier
+	// under idxMu. See "Ephemeral pre-image" in snapshot.go. Empty in
+	// normal operation.
 	ghosts map[string]int64
 }
 
