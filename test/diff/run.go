@@ -40,7 +40,7 @@ type Runner struct {
 	ids      map[string]int64 // name → session id
 	passwds  map[int64][]byte
 	gone     map[int64]bool // sessions closed by the scenario
-	expired  bool // a session may be expiring behind our back
+	expired  bool           // a session may be expiring behind our back
 	ctl      *Conn
 	sideNote string
 }
