@@ -97,16 +97,32 @@ func Open(o Options) (*Log, error) {
 	if err := mkdirDurable(o.FS, o.Dir); err != nil {
 		return nil, err
 	}
+	existing, err := o.FS.List(o.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("wal: list %s: %w", o.Dir, err)
+	}
 	lg := &pebbleLogger{logf: o.Logger, fail: l.fail}
 	gfs := &guardFS{FS: o.FS, fail: l.fail, noSync: o.NoSync, force: &l.forceSync}
 	db, err := pebble.Open(o.Dir, o.pebbleOptions(gfs, lg))
 	if err != nil {
+		if pebble.IsCorruptionError(err) {
+			return nil, fmt.Errorf("wal: open %s: %w: %w", o.Dir, ErrCorrupt, err)
+		}
 		return nil, fmt.Errorf("wal: open %s: %w", o.Dir, err)
 	}
 	l.db = db
-	if err := l.poisoned(); err != nil {
+	if len(existing) == 0 {
+		// A new store's first WAL is created before Pebble settles on its
+		// format version, so it lacks the "synced offset" chunk headers
+		// that let replay tell a damaged record (followed by records that
+		// were synced after it: corruption, Open fails) from a torn tail
+		// (dropped). Rotating once puts every log entry in a WAL that has
+		// them. (Every later Open creates a fresh WAL anyway.)
+		err = db.Flush()
+	}
+	if err = errors.Join(err, l.poisoned()); err != nil {
 		_ = db.Close()
-		return nil, err
+		return nil, fmt.Errorf("wal: open %s: %w", o.Dir, err)
 	}
 	if err := l.loadState(); err != nil {
 		_ = db.Close()
