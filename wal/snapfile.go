@@ -21,21 +21,24 @@ import (
 //	  [8:16)  zxid (also in the file name)
 //	  [16:24) uncompressed length
 //	  [24:28) CRC-32C of the uncompressed bytes
-//	  [28:32) CRC-32C of trailer bytes [0:28)
+//	  [28:32) CRC-32C of the compressed bytes (the file before the trailer)
+//	  [32:36) CRC-32C of trailer bytes [0:32)
 //
 // A file only gets its final name snapshot.<zxid as 16 hex digits>.zst after
 // its bytes were fsynced, so a crash leaves either no final file or a complete
 // one; an unfinished file keeps a snapTempPrefix name and is removed by Open.
 // The trailer (checked when the file is opened) catches truncation and
-// damage to the tail; the length and CRC (checked at the end of the stream)
-// catch damage anywhere else.
+// damage to the tail. The CRC of the compressed bytes catches any other
+// changed byte, even one zstd would decode to the same output (e.g. in a
+// frame header's window size); the length and CRC of the output guard the
+// decoder itself. Both are checked when the stream reaches its end.
 const (
 	snapPrefix     = "snapshot."
 	snapSuffix     = ".zst"
 	snapTempPrefix = "snapshot.tmp."
 	snapHexLen     = 16
 
-	trailerLen   = 32
+	trailerLen   = 36
 	trailerMagic = "zensnap1"
 )
 
@@ -63,9 +66,10 @@ func parseSnapName(name string) (int64, bool) {
 }
 
 type trailer struct {
-	zxid int64
-	size uint64
-	crc  uint32
+	zxid    int64
+	size    uint64 // uncompressed length
+	crc     uint32 // of the uncompressed bytes
+	bodyCRC uint32 // of the compressed bytes
 }
 
 func (t trailer) encode() []byte {
@@ -74,7 +78,8 @@ func (t trailer) encode() []byte {
 	binary.BigEndian.PutUint64(b[8:], uint64(t.zxid))
 	binary.BigEndian.PutUint64(b[16:], t.size)
 	binary.BigEndian.PutUint32(b[24:], t.crc)
-	binary.BigEndian.PutUint32(b[28:], crc32.Checksum(b[:28], castagnoli))
+	binary.BigEndian.PutUint32(b[28:], t.bodyCRC)
+	binary.BigEndian.PutUint32(b[32:], crc32.Checksum(b[:32], castagnoli))
 	return b
 }
 
@@ -82,13 +87,14 @@ func decodeTrailer(b []byte) (trailer, error) {
 	if len(b) != trailerLen || !bytes.Equal(b[:8], []byte(trailerMagic)) {
 		return trailer{}, fmt.Errorf("%w: snapshot trailer missing", ErrCorrupt)
 	}
-	if crc32.Checksum(b[:28], castagnoli) != binary.BigEndian.Uint32(b[28:]) {
+	if crc32.Checksum(b[:32], castagnoli) != binary.BigEndian.Uint32(b[32:]) {
 		return trailer{}, fmt.Errorf("%w: snapshot trailer checksum mismatch", ErrCorrupt)
 	}
 	return trailer{
-		zxid: int64(binary.BigEndian.Uint64(b[8:])),
-		size: binary.BigEndian.Uint64(b[16:]),
-		crc:  binary.BigEndian.Uint32(b[24:]),
+		zxid:    int64(binary.BigEndian.Uint64(b[8:])),
+		size:    binary.BigEndian.Uint64(b[16:]),
+		crc:     binary.BigEndian.Uint32(b[24:]),
+		bodyCRC: binary.BigEndian.Uint32(b[28:]),
 	}, nil
 }
 

@@ -110,7 +110,7 @@ func (l *Log) writeSnapshotFile(
 			_ = f.Close()
 		}
 	}()
-	out := &countWriter{w: f}
+	out := &hashWriter{w: f}
 	bw := bufio.NewWriterSize(out, snapOutputBuf)
 	enc, err := zstd.NewWriter(bw,
 		zstd.WithEncoderLevel(zstd.SpeedDefault),
@@ -137,7 +137,10 @@ func (l *Log) writeSnapshotFile(
 	if err := enc.Close(); err != nil {
 		return 0, 0, 0, fmt.Errorf("wal: write snapshot: %w", err)
 	}
-	t := trailer{zxid: zxid, size: uint64(hw.n), crc: hw.crc}
+	if err := bw.Flush(); err != nil { // out now holds the whole body
+		return 0, 0, 0, fmt.Errorf("wal: write snapshot: %w", err)
+	}
+	t := trailer{zxid: zxid, size: uint64(hw.n), crc: hw.crc, bodyCRC: out.crc}
 	if _, err := bw.Write(t.encode()); err != nil {
 		return 0, 0, 0, fmt.Errorf("wal: write snapshot: %w", err)
 	}
@@ -152,7 +155,7 @@ func (l *Log) writeSnapshotFile(
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("wal: close snapshot: %w", err)
 	}
-	return zxid, hw.n, out.n, nil
+	return zxid, hw.n, out.n + trailerLen, nil
 }
 
 // Snapshots returns the zxids of the complete snapshot files, newest first.
@@ -271,10 +274,7 @@ func (r *snapReader) Read(p []byte) (int, error) {
 	r.crc = crc32.Update(r.crc, castagnoli, p[:n])
 	switch {
 	case err == io.EOF:
-		if r.n != r.want.size || r.crc != r.want.crc {
-			err = fmt.Errorf("%w: snapshot %#x: %d bytes with CRC %08x, trailer says %d bytes with CRC %08x",
-				ErrCorrupt, r.want.zxid, r.n, r.crc, r.want.size, r.want.crc)
-		}
+		err = r.verify()
 	case err != nil && r.src.err != nil:
 		err = fmt.Errorf("wal: read snapshot %#x: %w", r.want.zxid, r.src.err)
 	case err != nil:
@@ -288,20 +288,41 @@ func (r *snapReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// verify is called once the decoder reached the end of the stream. It
+// returns io.EOF if the snapshot is intact.
+func (r *snapReader) verify() error {
+	// Checksum whatever the decoder left unread (bytes after its last frame).
+	if _, err := io.Copy(io.Discard, r.src); err != nil {
+		return fmt.Errorf("wal: read snapshot %#x: %w", r.want.zxid, err)
+	}
+	if r.src.crc != r.want.bodyCRC {
+		return fmt.Errorf("%w: snapshot %#x: compressed bytes have CRC %08x, trailer says %08x",
+			ErrCorrupt, r.want.zxid, r.src.crc, r.want.bodyCRC)
+	}
+	if r.n != r.want.size || r.crc != r.want.crc {
+		return fmt.Errorf("%w: snapshot %#x: %d bytes with CRC %08x, trailer says %d bytes with CRC %08x",
+			ErrCorrupt, r.want.zxid, r.n, r.crc, r.want.size, r.want.crc)
+	}
+	return io.EOF
+}
+
 func (r *snapReader) Close() error {
 	r.dec.Close()
 	return r.f.Close()
 }
 
-// readErrs remembers the first error other than io.EOF its reader returned,
-// so an I/O error is not reported as corruption.
+// readErrs checksums the compressed bytes read through it, and remembers
+// the first error other than io.EOF its reader returned, so an I/O error is
+// not reported as corruption.
 type readErrs struct {
 	r   io.Reader
+	crc uint32
 	err error
 }
 
 func (e *readErrs) Read(p []byte) (int, error) {
 	n, err := e.r.Read(p)
+	e.crc = crc32.Update(e.crc, castagnoli, p[:n])
 	if err != nil && err != io.EOF && e.err == nil {
 		e.err = err
 	}
@@ -319,16 +340,4 @@ func (h *hashWriter) Write(p []byte) (int, error) {
 	h.crc = crc32.Update(h.crc, castagnoli, p)
 	h.n += int64(len(p))
 	return h.w.Write(p)
-}
-
-// countWriter counts what passes through it.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }
