@@ -89,7 +89,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	o := testOptions(t, fs)
 	l := mustOpen(t, o)
 	payloads := map[int64][]byte{
-		0:          nil, // an empty tree at startup
+		0:           nil, // an empty tree at startup
 		0x100000005: snapPayload(1, 3<<20),
 		0x100000009: snapPayload(2, 1000),
 	}
