@@ -60,7 +60,7 @@ type ServerResult struct {
 	Ops        map[string]Stats `json:"ops"`
 	Errors     map[string]int64 `json:"errors,omitempty"`
 	PID        int              `json:"pid,omitempty"`
-	CPUSeconds float64          `json:"cpu_s,omitempty"`    // over the measured window
+	CPUSeconds float64          `json:"cpu_s,omitempty"` // over the measured window
 	CPUPerOp   float64          `json:"cpu_us_per_op,omitempty"`
 	RSS        int64            `json:"rss_bytes,omitempty"` // at the end of the window
 }

@@ -81,7 +81,7 @@ type session struct {
 	phase     int32
 	measuring bool
 	liveMask  uint32 // slots the progress line counts (the headline's rate slots)
-	done      bool // the worker has nothing more to do (load, delete)
+	done      bool   // the worker has nothing more to do (load, delete)
 	hists     []*Hist
 	errs      map[proto.Err]int64
 	connErr   error
