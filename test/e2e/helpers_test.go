@@ -592,6 +592,8 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
+func itoa(v int32) string { return strconv.Itoa(int(v)) }
+
 func eqStrings(a, b []string) bool { return slices.Equal(a, b) }
 
 var _ = bytes.Equal
