@@ -11,7 +11,9 @@
 //   - Small durable metadata (SetMeta/Meta): Zab's epochs.
 //   - Snapshot files snapshot.<zxid as 16 hex digits>.zst in SnapDir:
 //     written through a temp file, fsync, rename, directory fsync; verified
-//     by a trailer (length and CRC-32C of the uncompressed bytes) when read.
+//     by a trailer (length, CRC-32C of the compressed and of the uncompressed
+//     bytes) when read. TruncateAfter removes snapshots above its point;
+//     Purge removes old ones and the log entries they make redundant.
 //
 // # Who calls what
 //
@@ -23,7 +25,12 @@
 //     FirstZxid, Snapshots, OpenSnapshot and Metrics.
 //   - Pebble's WAL flusher goroutine, or any Pebble background goroutine,
 //     may call Options.OnFatal (through guardFS or Pebble's Fatalf).
-//   - Close is called once, after the callers above stopped.
+//   - Close waits for in-flight calls and snapshot writes; later calls
+//     return ErrClosed.
+//
+// Locks (see Log): life (shared by every call, exclusive in Close), then
+// snap.mu (snapshot directory), then wmu (log writers). Nothing calls out
+// while holding one except OnFatal, which must not call back into the Log.
 //
 // # Durability rules
 //
@@ -34,12 +41,10 @@
 // LastZxid, which only moves after Append succeeded.
 //
 // A crash loses no acknowledged batch and never yields part of a batch: a
-// batch is one Pebble WAL record, each 32 KiB WAL block's chunks carry a
-// CRC, and on Open Pebble replays records in order and stops at the first
-// incomplete or checksum-failing record at the tail of the newest WAL
-// (record.ErrUnexpectedEOF is tolerated there: a torn tail is dropped, never
-// served). A damaged record followed by valid ones, or a damaged older WAL,
-// is reported as corruption and Open fails rather than skipping data.
+// batch is one Pebble WAL record, every chunk of a record carries a CRC, and
+// on Open Pebble replays records in order and drops an incomplete record at
+// the tail of the newest WAL (a torn tail is dropped, never served). Replay
+// never skips a bad record to serve later ones (see below).
 //
 // Any write or sync error on the log poisons the Log for good (see Log for
 // the invariants): after an fsync failure the state of the page cache is
@@ -50,6 +55,38 @@
 //
 // Snapshot I/O errors are not fatal: WriteSnapshot returns them and the log
 // is untouched (as in ZooKeeper, whose snapshot thread logs and carries on).
+//
+// With Options.NoSync a machine crash can lose acknowledged batches, and
+// because Pebble's WAL chunk headers record offsets Pebble believes were
+// synced, a crash that keeps a later WAL block but loses an earlier one makes
+// Open fail with ErrCorrupt (ZooKeeper's CRC check fails the same way with
+// forceSync=no). A process crash loses nothing acknowledged.
+//
+// # What Pebble v2.1.7 does (checked in its source and by this package's tests)
+//
+//   - Torn WAL tail: replay of the newest WAL stops at the first incomplete
+//     or checksum-failing record when nothing after it proves it had been
+//     synced (record.ErrUnexpectedEOF, tolerated); the torn batch is not
+//     applied. An older WAL must end cleanly or Open fails.
+//   - Damage before the tail is detected through the synced offset each WAL
+//     chunk header carries. A new store's first WAL is written without those
+//     headers, so Open rotates it once. The offset also leaves out full 32 KiB
+//     blocks flushed from the writer's pending queue, so it lags, and damage
+//     past the first block may be taken for a torn tail: the log then ends
+//     before the damaged record (acked entries after it are lost, none is
+//     served wrong). Media corruption is outside the crash model; a crash
+//     alone never causes it.
+//   - WAL write/sync errors: the WAL flusher goroutine latches the error and
+//     hands it to the waiting committer, which calls Logger.Fatalf (default:
+//     os.Exit(1)) and then returns nil from Apply. A later commit that meets
+//     the latched error panics in the committer's goroutine with Pebble's
+//     commit mutex held (so DB.Close would block forever). MANIFEST write or
+//     sync errors in flushes and compactions call Fatalf from that background
+//     goroutine. No Pebble background goroutine panics on these errors.
+//     guardFS, the Fatalf hook and a recover in commit turn all of these into
+//     one poison error and one OnFatal call.
+//   - vfs/errorfs does not wrap files returned by ReuseForWrite (recycled
+//     WALs), so FaultFS and the tests use wrappers that do.
 //
 // FaultFS (fault.go) is a test hook for process-level fault injection.
 package wal

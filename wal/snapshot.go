@@ -112,10 +112,13 @@ func (l *Log) writeSnapshotFile(
 	}()
 	out := &hashWriter{w: f}
 	bw := bufio.NewWriterSize(out, snapOutputBuf)
+	// SpeedFastest: about 3x the throughput of SpeedDefault on tree-like
+	// data for a few percent more output; snapshots compete with the
+	// request path for CPU, not for disk space. WithLowerEncoderMem would
+	// cost another ~40% of throughput to save a few MiB.
 	enc, err := zstd.NewWriter(bw,
-		zstd.WithEncoderLevel(zstd.SpeedDefault),
-		zstd.WithEncoderConcurrency(l.o.SnapshotConcurrency),
-		zstd.WithLowerEncoderMem(true))
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
+		zstd.WithEncoderConcurrency(l.o.SnapshotConcurrency))
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("wal: snapshot encoder: %w", err)
 	}
