@@ -29,8 +29,10 @@
 //     return ErrClosed.
 //
 // Locks (see Log): life (shared by every call, exclusive in Close), then
-// snap.mu (snapshot directory), then wmu (log writers). Nothing calls out
-// while holding one except OnFatal, which must not call back into the Log.
+// snap.mu (snapshot directory), then wmu (log writers). Two callbacks run
+// while locks are held: Iterate's fn (life shared; it must not call Close)
+// and OnFatal (possibly any of them; it must not call into the Log). The
+// WriteSnapshot callback runs with none held.
 //
 // # Durability rules
 //
