@@ -14,8 +14,9 @@ import (
 // ErrClosed is returned by every method called after Close.
 var ErrClosed = errors.New("wal: log closed")
 
-// ErrCorrupt marks data that failed verification: a damaged snapshot, or a
-// key in the Pebble store that wal did not write.
+// ErrCorrupt marks data that failed verification: a damaged snapshot, a log
+// Pebble reports as corrupt when Open replays it, or a key in the store that
+// wal did not write.
 var ErrCorrupt = errors.New("wal: corrupt data")
 
 // Entry is one txn of the replicated log: opaque bytes keyed by their zxid.
@@ -45,8 +46,7 @@ type Entry struct {
 //     removes them first, and a snapshot still being written when the
 //     truncation happens is discarded instead of published.
 //
-// Lock order: snapMu, then wmu. life is taken (shared) before either and
-// exclusively only by Close.
+// Lock order: life (shared; exclusive only in Close), then snap.mu, then wmu.
 type Log struct {
 	o  Options
 	fs vfs.FS // base filesystem (snapshots); Pebble runs on guardFS over it
