@@ -103,8 +103,9 @@ func parseHex(s string) ([]byte, error) {
 	return hex.DecodeString(s)
 }
 
-// acl parses an ACL token: open, read, creator, none (empty vector), null
-// (null vector) or a comma list of perms:scheme:id where perms is a number
+// aclTok parses an ACL token: open, read, creator, none (empty vector), null
+// (null vector), bare perms (world:anyone with those perms, e.g. "rw"), or a
+// comma list of perms:scheme:id where perms is a number
 // or letters from "rwcda" ("all" = 31) and a digest id "@user:pass" is
 // replaced by its hashed form.
 func aclTok(s string) ([]proto.ACL, bool, error) {
@@ -119,6 +120,14 @@ func aclTok(s string) ([]proto.ACL, bool, error) {
 		return []proto.ACL{}, false, nil
 	case "null":
 		return nil, true, nil
+	}
+	if !strings.Contains(s, ":") {
+		// Bare perms: world:anyone with those perms.
+		p, err := perms(s)
+		if err != nil {
+			return nil, false, err
+		}
+		return []proto.ACL{{Perms: p, Scheme: "world", ID: "anyone"}}, false, nil
 	}
 	var out []proto.ACL
 	for _, e := range strings.Split(s, ",") {

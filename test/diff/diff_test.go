@@ -148,6 +148,7 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 	zenAddr := startZen(t, v)
 	tZen := time.Since(t0)
 	var zkAddr string
+	var zkProc *ZK
 	cleanup := false
 	if sc.Fresh {
 		prefix = ""
@@ -156,7 +157,7 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(z.Stop)
-		zkAddr = z.Addr
+		zkAddr, zkProc = z.Addr, z
 	} else {
 		s := sharedFor(sc.Variant)
 		s.once.Do(func() { s.zk, s.err = StartZK(v) })
@@ -165,7 +166,7 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		zkAddr = s.zk.Addr
+		zkAddr, zkProc = s.zk.Addr, s.zk
 		cleanup = true
 	}
 
@@ -192,7 +193,11 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 		t.Logf("zen start %v, both sides %v", tZen, time.Since(t0)-tZen)
 	}
 	if zkSide.err != nil {
-		t.Fatalf("ZooKeeper side: %v", zkSide.err)
+		out := zkProc.Output()
+		if len(out) > 4000 {
+			out = out[len(out)-4000:]
+		}
+		t.Fatalf("ZooKeeper side: %v\nZooKeeper log (tail):\n%s", zkSide.err, out)
 	}
 	if zenSide.err != nil {
 		t.Fatalf("zen side: %v", zenSide.err)

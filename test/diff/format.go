@@ -244,6 +244,9 @@ func (r *Runner) fmtBody(op proto.OpCode, rd *proto.Reader) string {
 			ci.Decode(rd)
 			parts = append(parts, ci.AuthScheme+":"+ci.User)
 		}
+		// ZooKeeper keeps a connection's ids in a hash set: order is not
+		// part of the behaviour.
+		sort.Strings(parts)
 		return "whoami=[" + strings.Join(parts, " ") + "]"
 	}
 	return ""
@@ -284,16 +287,21 @@ func (r *Runner) fmtMulti(rd *proto.Reader) string {
 //	exact  the text, with session ids, the scenario prefix and zxids normalised
 //	mask   exact plus every digit run masked to N (values are not compared)
 //	keys   the sorted set of keys (mntr: before the tab; conf/envi: before '=')
+//	dump   mask, without the expiry-bucket lines and the session lists under
+//	       them (their number depends on timing)
 //	blocks like exact, but header lines with their tab-indented items are
 //	       sorted (wchc/wchp print hash-ordered maps)
 var fourLetterModes = map[string]string{
 	"ruok": "exact", "isro": "exact", "gtmk": "exact", "stmk": "exact", "crst": "exact", "srst": "exact",
 	"wchs": "exact", "wchc": "blocks", "wchp": "blocks",
 	"conf": "keys", "envi": "keys", "mntr": "keys",
-	"srvr": "mask", "stat": "mask", "cons": "mask", "dump": "mask", "dirs": "mask", "hash": "mask",
+	"srvr": "mask", "stat": "mask", "cons": "mask", "dump": "dump", "dirs": "mask", "hash": "mask",
 }
 
 func defaultMode(cmd string) string {
+	if len(cmd) > 4 {
+		cmd = cmd[:4]
+	}
 	if m, ok := fourLetterModes[cmd]; ok {
 		return m
 	}
@@ -301,8 +309,11 @@ func defaultMode(cmd string) string {
 }
 
 var (
-	hexIDRe  = regexp.MustCompile(`0x[0-9a-fA-F]+`)
-	digitsRe = regexp.MustCompile(`[0-9]+`)
+	hexIDRe = regexp.MustCompile(`0x[0-9a-fA-F]+`)
+	// versionRe is the srvr/stat version line of ZooKeeper 3.5+; both
+	// servers must use this form, the values are not compared.
+	versionRe = regexp.MustCompile(`^Zookeeper version: [^,]+, built on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$`)
+	digitsRe  = regexp.MustCompile(`[0-9]+`)
 )
 
 func (r *Runner) norm4lw(cmd, mode, out string) []string {
@@ -328,13 +339,62 @@ func (r *Runner) norm4lw(cmd, mode, out string) []string {
 	if out == "" {
 		return []string{"(no output)"}
 	}
+	for i, l := range lines {
+		if versionRe.MatchString(l) {
+			lines[i] = "Zookeeper version: <version>, built on <yyyy-MM-dd HH:mm> UTC"
+		}
+		if strings.HasPrefix(l, "Zxid: 0x") {
+			if v, err := strconv.ParseInt(l[8:], 16, 64); err == nil {
+				lines[i] = "Zxid: " + r.z(v)
+			}
+		}
+	}
 	var res []string
+	if strings.HasPrefix(mode, "has:") {
+		have := map[string]bool{}
+		for _, l := range lines {
+			if i := strings.IndexAny(l, "\t="); i >= 0 {
+				have[l[:i]] = true
+			}
+		}
+		for _, k := range strings.Split(mode[4:], ",") {
+			if have[k] {
+				res = append(res, k+" present")
+			} else {
+				res = append(res, k+" MISSING")
+			}
+		}
+		return res
+	}
 	switch mode {
 	case "exact":
 		res = lines
+	case "dump":
+		for _, l := range lines {
+			if strings.Contains(l, " expire at ") || strings.Contains(l, "sessionId:") || strings.HasPrefix(l, "\t<") {
+				continue
+			}
+			l = hexIDRe.ReplaceAllString(l, "0xH")
+			res = append(res, digitsRe.ReplaceAllString(l, "N"))
+		}
 	case "mask":
 		for _, l := range lines {
+			l = hexIDRe.ReplaceAllString(l, "0xH")
 			res = append(res, digitsRe.ReplaceAllString(l, "N"))
+		}
+		// Connection lists (stat, cons) come in hash order: sort each run
+		// of " /ip:port…" lines.
+		for i := 0; i < len(res); {
+			j := i
+			for j < len(res) && strings.HasPrefix(res[j], " /") {
+				j++
+			}
+			if j > i {
+				sort.Strings(res[i:j])
+				i = j
+			} else {
+				i++
+			}
 		}
 	case "keys":
 		seen := map[string]bool{}

@@ -357,6 +357,20 @@ func (r *Runner) readOne(cn *Conn, timeout time.Duration) (proto.ReplyHeader, bo
 		}
 	}
 	if !found {
+		// A special xid answers the first pending request of its kind
+		// whatever xid that request carried (ZooKeeper answers every ping
+		// with -2, for example).
+		if op, ok := specialXids[h.Xid]; ok {
+			for i, q := range cn.pending {
+				if q.op == op {
+					p, found = q, true
+					cn.pending = append(cn.pending[:i:i], cn.pending[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	if !found {
 		r.logf("  <- unexpected reply xid=%d zx=%s err=%s body=%x", h.Xid, r.z(h.Zxid), fmtErr(h.Err), body)
 		return h, true
 	}
@@ -367,10 +381,20 @@ func (r *Runner) readOne(cn *Conn, timeout time.Duration) (proto.ReplyHeader, bo
 	return h, true
 }
 
-// readPending reads until every pending reply of cn arrived.
+var specialXids = map[int32]proto.OpCode{
+	proto.XidPing:       proto.OpPing,
+	proto.XidAuth:       proto.OpAuth,
+	proto.XidSetWatches: proto.OpSetWatches,
+}
+
+// readPending reads until every pending reply of cn arrived. After a
+// timeout the requests still pending are given up on (a late reply is
+// recorded as unexpected), so one unanswered request does not make every
+// later step wait.
 func (r *Runner) readPending(cn *Conn, timeout time.Duration) {
 	for len(cn.pending) > 0 && !cn.closed {
 		if _, ok := r.readOne(cn, timeout); !ok {
+			cn.pending = nil
 			return
 		}
 	}

@@ -308,6 +308,13 @@ func (s *Step) textParts() []string {
 	for _, k := range keys {
 		p = append(p, k+"="+s.Opts[k].S)
 	}
+	if s.Sub != nil {
+		var subs []string
+		for _, sub := range s.Sub {
+			subs = append(subs, strings.Join(sub.textParts(), " "))
+		}
+		p = append(p, "["+strings.Join(subs, "; ")+"]")
+	}
 	return p
 }
 
@@ -316,7 +323,7 @@ var globalCmds = map[string]bool{"4lw": true, "sleep": true, "settle": true, "no
 
 // connCmds are the steps that need a connection name.
 var connCmds = map[string]bool{
-	"connect": true, "close": true, "drop": true, "events": true, "alive": true, "wait-event": true,
+	"connect": true, "dial": true, "close": true, "drop": true, "events": true, "alive": true, "wait-event": true,
 	"frame": true, "pipe": true,
 }
 
