@@ -36,7 +36,10 @@ func (s *Server) commit(batch []zab.Proposal) {
 }
 
 // finishWrite answers an applied write and then every read its connection
-// queued behind it, up to the next write.
+// queued behind it, up to the next write. Once a reply closes the
+// connection (closeSession, a failed auth, an unknown opcode) the entries
+// behind it are still popped in order, unanswered, so the queue and the
+// outstanding count stay exact.
 func (s *Server) finishWrite(req *request) {
 	c := req.c
 	sc := &s.applyScratch
@@ -51,18 +54,30 @@ func (s *Server) finishWrite(req *request) {
 	c.q[0] = nil
 	c.q = c.q[1:]
 	s.outstanding.Add(-1)
-	buf = s.encodeWriteReply(req, buf)
-	n++
-	s.observe(c, req.op, req.xid, req.recv)
-	closeAfter := req.op == proto.OpCloseSession
-	for len(c.q) > 0 && c.q[0].kind != kindWrite && !closeAfter {
+	dead := c.state.Load() == stateDead
+	if !dead {
+		buf = s.encodeWriteReply(req, buf)
+		n++
+		s.observe(c, req.op, req.xid, req.recv)
+		if req.op == proto.OpCloseSession {
+			dead = true
+			c.state.Store(stateDead)
+		}
+	}
+	for len(c.q) > 0 && c.q[0].kind != kindWrite {
 		r := c.q[0]
 		c.q[0] = nil
 		c.q = c.q[1:]
 		s.outstanding.Add(-1)
+		if dead {
+			continue
+		}
 		if r.kind == kindReply {
 			buf = s.encodeFixedReply(r, buf)
-			closeAfter = r.closeAfter
+			if r.closeAfter {
+				dead = true
+				c.state.Store(stateDead)
+			}
 		} else {
 			buf = s.serveRead(c, sc, r.xid, r.op, r.body, r.auth, r.sess, buf)
 		}
@@ -75,7 +90,7 @@ func (s *Server) finishWrite(req *request) {
 	if req.op == proto.OpCloseSession {
 		s.sessions.remove(req.sess.id)
 	}
-	if closeAfter {
+	if dead {
 		c.nc.Close()
 	} else {
 		c.nc.Wake()

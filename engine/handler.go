@@ -150,6 +150,7 @@ func (s *Server) replyInOrder(c *conn, req *request) {
 	sc.buf = s.encodeFixedReply(req, sc.buf[:0])
 	c.write(sc.buf, 1)
 	if req.closeAfter {
+		c.state.Store(stateDead)
 		c.nc.Close()
 	}
 }
