@@ -349,6 +349,24 @@ func (c *rc) fails(op proto.OpCode, body []byte, want proto.Err) ztest.Reply {
 	return rep
 }
 
+// auth sends an AuthPacket (xid -4) and returns its reply.
+func (c *rc) auth(scheme, id string) ztest.Reply {
+	c.t.Helper()
+	if err := c.Send(proto.XidAuth, proto.OpAuth, authBody(scheme, id)); err != nil {
+		c.t.Fatalf("send auth: %v", err)
+	}
+	return c.await(proto.XidAuth, proto.OpAuth)
+}
+
+// authOK authenticates and requires success.
+func (c *rc) authOK(scheme, id string) {
+	c.t.Helper()
+	rep := c.auth(scheme, id)
+	if rep.Hdr.Err != 0 || len(rep.Body) != 0 {
+		c.t.Fatalf("auth %s: err %v body %x", scheme, proto.Err(rep.Hdr.Err), rep.Body)
+	}
+}
+
 // drainEvents reads notifications for d (no replies expected).
 func (c *rc) drainEvents(d time.Duration) []event {
 	c.t.Helper()
