@@ -2,6 +2,8 @@ package crash
 
 import (
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -45,6 +47,10 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 		t.Logf("round %d: killed with %d writes sent, %d acked so far", r, sent, acked)
 		l.checkViolations(t)
 
+		if r%2 == 1 {
+			// Crash the recovery itself, at a random point of it.
+			killEarly(t, bin, dir, time.Duration(rng.IntN(150))*time.Millisecond)
+		}
 		p = ztest.StartZenProc(t, bin, dir, port, cfg)
 		zxid, snap, n := recovery(t, p.Output())
 		t.Logf("round %d: recovered zxid %#x from snapshot %#x + %d log entries", r, zxid, snap, n)
@@ -68,4 +74,20 @@ func TestKill9DuringWriteLoad(t *testing.T) {
 	if snaps := listSnapshots(t, snapDir(dir)); len(snaps) < 2 {
 		t.Errorf("only %d snapshots were written with snapCount=300", len(snaps))
 	}
+}
+
+// killEarly starts the server on the zoo.cfg StartZenProc left in dir and
+// SIGKILLs it after delay, wherever it is in its recovery.
+func killEarly(t testing.TB, bin, dir string, delay time.Duration) {
+	t.Helper()
+	var out lockedBuffer
+	cmd := exec.Command(bin, "server", "--config", filepath.Join(dir, "zoo.cfg"))
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(delay)
+	cmd.Process.Kill()
+	cmd.Wait()
+	t.Logf("killed a restart after %v:\n%s", delay, out.String())
 }

@@ -50,13 +50,13 @@ func TestSessionsSurviveRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			lost, err := ztest.DialRaw(p.Addr, 4000)
+			lost, err := ztest.DialRaw(p.Addr, 6000)
 			if err != nil {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { lost.Close() })
-			if lost.Timeout != 4000 {
-				t.Fatalf("lost session negotiated %d ms, want 4000", lost.Timeout)
+			if lost.Timeout != 6000 {
+				t.Fatalf("lost session negotiated %d ms, want 6000", lost.Timeout)
 			}
 			req := proto.CreateRequest{Path: []byte("/eph/lost"), Data: []byte("l"), ACL: proto.OpenACL, Flags: proto.FlagEphemeral}
 			rep, _, err := lost.Call(1, proto.OpCreate, req.Append(nil))
@@ -117,7 +117,7 @@ func TestSessionsSurviveRestart(t *testing.T) {
 			}
 
 			// Resuming the expired session is refused.
-			again, err := ztest.DialRawSession(p.Addr, 4000, lost.SessionID, lost.Passwd, true)
+			again, err := ztest.DialRawSession(p.Addr, 6000, lost.SessionID, lost.Passwd, true)
 			if err == nil {
 				if again.SessionID != 0 || again.Timeout > 0 {
 					t.Errorf("expired session %#x was resumed: %+v", lost.SessionID, again.Resp)
