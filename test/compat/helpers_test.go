@@ -143,6 +143,7 @@ func startInteractive(t *testing.T, name string, args ...string) *interactive {
 	}
 	go func() { p.err = p.cmd.Wait(); cancel(); close(p.done) }()
 	t.Cleanup(func() {
+		io.WriteString(p.stdin, "quit\n") // what the shells driven here understand
 		p.stdin.Close()
 		select {
 		case <-p.done:
