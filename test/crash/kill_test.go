@@ -15,22 +15,28 @@ import (
 // sequential creates), restarts it on the same data dir and checks the
 // recovered state against what was acknowledged, for several rounds. A small
 // snapCount makes the server take snapshots during the load, so restarts
-// recover from a snapshot plus the log after it.
+// recover from a snapshot plus the log after it. With forceSync=no the
+// server skips fsync, but an acknowledged write must still have reached the
+// OS, so a process crash loses nothing either.
 func TestKill9DuringWriteLoad(t *testing.T) {
+	t.Run("forceSync=yes", func(t *testing.T) { testKill9(t, "yes", 5) })
+	t.Run("forceSync=no", func(t *testing.T) { testKill9(t, "no", 2) })
+}
+
+func testKill9(t *testing.T, forceSync string, rounds int) {
 	rng := newRand(t)
 	bin := ztest.ZenBinary(t)
 	dir := t.TempDir()
 	port := ztest.FreePort(t)
-	cfg := []string{"snapCount=300"}
+	cfg := []string{"snapCount=300", "forceSync=" + forceSync}
 	p := ztest.StartZenProc(t, bin, dir, port, cfg)
 	c, _ := connect(t, p.Addr, 10*time.Second)
 	setupLoad(t, c)
 	c.Close()
 
 	l := newLoad()
-	rounds := 5
 	if testing.Short() {
-		rounds = 2
+		rounds = min(rounds, 2)
 	}
 	fromSnapshot := 0
 	for r := range rounds {

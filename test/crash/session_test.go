@@ -64,6 +64,21 @@ func TestSessionsSurviveRestart(t *testing.T) {
 				t.Fatalf("create /eph/lost: %+v %v", rep.Hdr, err)
 			}
 
+			// A session closed before the crash stays closed: its
+			// ephemeral must not come back.
+			closer, err := ztest.DialRaw(p.Addr, 6000)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { closer.Close() })
+			req = proto.CreateRequest{Path: []byte("/eph/closed"), Data: []byte("c"), ACL: proto.OpenACL, Flags: proto.FlagEphemeral}
+			if rep, _, err := closer.Call(1, proto.OpCreate, req.Append(nil)); err != nil || rep.Hdr.Err != proto.ErrOk {
+				t.Fatalf("create /eph/closed: %+v %v", rep.Hdr, err)
+			}
+			if rep, _, err := closer.Call(2, proto.OpCloseSession, nil); err != nil || rep.Hdr.Err != proto.ErrOk {
+				t.Fatalf("closeSession: %+v %v", rep.Hdr, err)
+			}
+
 			if sig == "SIGTERM" {
 				p.Stop()
 				if code := exitCode(p); code != 0 {
@@ -84,6 +99,9 @@ func TestSessionsSurviveRestart(t *testing.T) {
 			}
 			if st.EphemeralOwner != lost.SessionID {
 				t.Errorf("/eph/lost owner %#x, want %#x", st.EphemeralOwner, lost.SessionID)
+			}
+			if ok, _, err := watcher.Exists("/eph/closed"); err != nil || ok {
+				t.Errorf("/eph/closed of a session closed before the crash: exists=%v %v", ok, err)
 			}
 
 			// The owner's client reconnects on its own with the same session.
