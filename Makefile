@@ -34,3 +34,10 @@ bench:
 
 clean:
 	rm -rf bin
+
+# Apache ZooKeeper vs zen, same settings, same `zen bench` matrix, alternating
+# runs; results in bench/results/<time>/ (BENCH_QUICK=1 for a short run; see
+# the script for every override).
+.PHONY: bench-compare
+bench-compare:
+	./scripts/bench-compare.sh

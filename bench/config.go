@@ -147,6 +147,8 @@ type Config struct {
 	ProgressTTY    bool          // rewrite the progress line in place (\r) rather than print lines
 	DrainTimeout   time.Duration // how long to wait for outstanding replies at the end
 	DialTimeout    time.Duration // connect + handshake timeout per session
+
+	brokenLock bool // tests only: contenders ignore their predecessor
 }
 
 // Defaults used when a Config field is zero.

@@ -1,9 +1,11 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -141,5 +143,115 @@ func TestWorkloadsEndToEnd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTwoServersSplitSessions: session i goes to servers[i % n], setup
+// runs on each server, and the result is broken down per server. The
+// servers run in this process, so -pids is this process: CPU per op and
+// RSS must come out positive.
+func TestTwoServersSplitSessions(t *testing.T) {
+	a, b := ztest.StartServer(t, nil), ztest.StartServer(t, nil)
+	cfg := testConfig(t, a.Addr()+","+b.Addr(), "mixed:50")
+	cfg.Servers = ParseServers(a.Addr() + "," + b.Addr())
+	cfg.Clients = 3
+	cfg.PIDs = []int{os.Getpid(), os.Getpid()}
+	cfg.Label = "zen"
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Errors) > 0 || len(res.Warnings) > 0 {
+		t.Fatalf("errors %v, warnings %v", res.Errors, res.Warnings)
+	}
+	if len(res.PerServer) != 2 || res.PerServer[0].Sessions != 2 || res.PerServer[1].Sessions != 1 {
+		t.Fatalf("per server: %+v", res.PerServer)
+	}
+	var sum int64
+	for _, sr := range res.PerServer {
+		if sr.Ops["all"].Count == 0 || sr.CPUPerOp <= 0 || sr.RSS <= 0 || sr.Series != "zen "+sr.Addr {
+			t.Fatalf("server %s: %d ops, cpu/op %v, rss %d, series %q", sr.Addr, sr.Ops["all"].Count, sr.CPUPerOp, sr.RSS, sr.Series)
+		}
+		sum += sr.Ops["all"].Count
+	}
+	if sum != res.Ops["all"].Count || res.Ops["get"].Count+res.Ops["set"].Count != sum {
+		t.Fatalf("totals do not add up: %d vs %+v", sum, res.Ops)
+	}
+	if res.ServerCPUPerOp <= 0 || res.Harness.CPUSeconds <= 0 {
+		t.Fatalf("server cpu/op %v, harness %+v", res.ServerCPUPerOp, res.Harness)
+	}
+	for _, s := range []*ztest.Server{a, b} {
+		if len(children(t, s.Addr(), cfg.Root+"/kv")) != cfg.Keys/keysPerGroup {
+			t.Fatalf("key space missing on %s", s.Addr())
+		}
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the progress goroutine.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestOpenLoopRateAndProgress: with -rate the run sends at that rate (a
+// schedule, not a server figure: the pacer must never exceed it), and the
+// progress line is written while it runs.
+func TestOpenLoopRateAndProgress(t *testing.T) {
+	srv := ztest.StartServer(t, nil)
+	cfg := testConfig(t, srv.Addr(), "get")
+	cfg.Rate = 2000
+	cfg.Duration = 1500 * time.Millisecond
+	var out lockedBuffer
+	cfg.Progress, cfg.ProgressTTY = &out, true
+	res, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := float64(res.Ops["get"].Count)
+	if max := cfg.Rate*res.Elapsed*1.02 + float64(cfg.Clients*cfg.Inflight); sent > max {
+		t.Fatalf("%v requests in %.2fs at %v/s", sent, res.Elapsed, cfg.Rate)
+	}
+	if sent < cfg.Rate*res.Elapsed/4 {
+		t.Fatalf("only %v requests in %.2fs at %v/s", sent, res.Elapsed, cfg.Rate)
+	}
+	if res.Rate != 2000 || !strings.Contains(res.Case, "@2000/s") {
+		t.Fatalf("rate not recorded: %v %q", res.Rate, res.Case)
+	}
+	p := out.String()
+	if !strings.Contains(p, "ops/s") || !strings.Contains(p, "measure") || !strings.Contains(p, "\r") {
+		t.Fatalf("progress output %q", p)
+	}
+}
+
+// TestWaitServing waits for a node that appears later.
+func TestWaitServing(t *testing.T) {
+	srv := ztest.StartServer(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if _, err := WaitServing(ctx, srv.Addr(), "/not-yet", 10*time.Millisecond); err == nil {
+		t.Fatal("a missing node counted as serving")
+	}
+	c, err := Dial(srv.Addr(), time.Second, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ensure(c, "/not-yet"); err != nil {
+		t.Fatal(err)
+	}
+	c.Close(time.Second)
+	if _, err := WaitServing(context.Background(), srv.Addr(), "/not-yet", 10*time.Millisecond); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -101,7 +101,11 @@ func (h *Hist) curve() []CurvePoint {
 			break
 		}
 		p := 100 * (1 - math.Pow(10, -d))
-		pts = append(pts, CurvePoint{P: p, Micros: h.Quantile(p)})
+		v := h.Quantile(p)
+		if i == 0 {
+			v = h.h.Min()
+		}
+		pts = append(pts, CurvePoint{P: p, Micros: v})
 	}
 	pts = append(pts, CurvePoint{P: 100, Micros: h.h.Max()})
 	return pts

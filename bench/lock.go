@@ -39,6 +39,7 @@ type lockShared struct {
 	nodePath  []byte // <dir>/lock-
 	counter   []byte // <root>/lock/r<run>-counter
 	counterOn bool
+	brokenFor bool // tests only: ignore the predecessor (a broken recipe the checks must catch)
 
 	holders     atomic.Int32
 	violations  atomic.Int64 // a second holder seen in process, or a BadVersion on the counter
@@ -61,14 +62,13 @@ const (
 )
 
 type contender struct {
-	state    uint8
-	name     []byte // our node's name (last path component)
-	seq      int64  // its sequence number
-	pred     []byte // the predecessor's name while watching it
-	attempt  int64  // when the current attempt began (run clock)
-	value    int64  // counter value read under the lock
-	version  int32  // its version
-	released bool   // for the holder accounting: the lock was released
+	state   uint8
+	name    []byte // our node's name (last path component)
+	seq     int64  // its sequence number
+	pred    []byte // the predecessor's name while watching it
+	attempt int64  // when the current attempt began (run clock)
+	value   int64  // counter value read under the lock
+	version int32  // its version
 }
 
 // lockWorker carries one session's contenders.
@@ -84,7 +84,6 @@ func newLockWorker(sh *lockShared, contenders int) *lockWorker {
 	for i := range w.cs {
 		w.cs[i].name = make([]byte, 0, 32)
 		w.cs[i].pred = make([]byte, 0, 32)
-		w.cs[i].released = true
 		w.ready = append(w.ready, int32(i))
 	}
 	return w
@@ -133,7 +132,6 @@ func (w *lockWorker) next(s *session, now int64) bool {
 		if w.sh.holders.Add(-1) != 0 {
 			w.sh.violations.Add(1)
 		}
-		c.released = true
 		w.sh.lastRelease.Store(now)
 		b, fs, xid = s.begin(proto.OpDelete)
 		b = w.appendChild(b, c.name)
@@ -217,7 +215,7 @@ func (w *lockWorker) reply(s *session, p pending, h proto.ReplyHeader, body []by
 			return
 		}
 		pred := predecessor(w.children, c.seq)
-		if pred != nil {
+		if pred != nil && !w.sh.brokenFor {
 			c.pred = append(c.pred[:0], pred...)
 			w.push(i, lkWatch)
 			return
@@ -275,7 +273,6 @@ func (w *lockWorker) acquire(s *session, i int, now int64) {
 	if w.sh.holders.Add(1) != 1 {
 		w.sh.violations.Add(1)
 	}
-	c.released = false
 	w.sh.acquired.Add(1)
 	s.record(slotAcquire, now-c.attempt)
 	if last := w.sh.lastRelease.Load(); last > 0 {
@@ -301,16 +298,4 @@ func (w *lockWorker) event(s *session, ev proto.WatcherEvent, now int64) {
 			w.push(i, lkList)
 		}
 	}
-}
-
-// held reports whether any of this worker's contenders holds the lock
-// (for the final accounting when a run stops mid-hold).
-func (w *lockWorker) held() int {
-	n := 0
-	for i := range w.cs {
-		if !w.cs[i].released {
-			n++
-		}
-	}
-	return n
 }

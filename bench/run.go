@@ -66,7 +66,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		sh.groups = groupPaths(l.kvDir(), cfg.Keys)
 	case KindLock:
 		lsh = &lockShared{dir: []byte(l.lockDir()), nodePath: []byte(l.lockDir() + "/lock-"),
-			counter: []byte(l.counter()), counterOn: cfg.LockCounter}
+			counter: []byte(l.counter()), counterOn: cfg.LockCounter, brokenFor: cfg.brokenLock}
 	case KindWatchFanout:
 		fsh = &fanoutShared{node: []byte(l.watchNode())}
 		fsh.alive.Store(int32(cfg.watchers()))

@@ -19,6 +19,7 @@ func usage() {
 	fmt.Fprintf(os.Stderr, `usage:
   zen server --config zoo.cfg [--client-addr host:port] [--data-dir dir]
   zen version
+  zen bench [workload] [flags]   (zen bench help)
 `)
 	os.Exit(2)
 }
@@ -30,6 +31,8 @@ func main() {
 	switch os.Args[1] {
 	case "server":
 		os.Exit(runServer(os.Args[2:]))
+	case "bench":
+		os.Exit(runBench(os.Args[2:]))
 	case "version", "--version", "-v":
 		fmt.Printf("zen %s, built on %s\n", engine.Version, engine.BuildDate)
 	default:

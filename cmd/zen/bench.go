@@ -1,0 +1,321 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/zen-coord/zen/bench"
+)
+
+const benchUsage = `usage:
+  zen bench [workload] [flags]            run a workload against ZooKeeper-protocol servers
+  zen bench wait [flags]                  wait until servers serve (after a restart)
+  zen bench report -o out.html r.json...  HTML report of saved results
+  zen bench table [flags] r.json...       markdown comparison of saved results
+
+workloads: ` + bench.Workloads + `
+`
+
+// runBench is `zen bench`.
+func runBench(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "wait":
+			return benchWait(args[1:])
+		case "report":
+			return benchReport(args[1:])
+		case "table":
+			return benchTable(args[1:])
+		case "help", "-h", "--help", "-help":
+			fmt.Fprint(os.Stderr, benchUsage)
+			benchRunFlags(nil).PrintDefaults()
+			return 0
+		}
+	}
+	return benchRun(args)
+}
+
+type benchFlags struct {
+	fs                                 *flag.FlagSet
+	servers, workload, label, pids     string
+	root, out, report                  string
+	clients, inflight, valueSize, keys int
+	duration, warmup, sessionTimeout   time.Duration
+	rate                               float64
+	seed                               uint64
+	jsonOut, lockCounter, noCleanup    bool
+	progress                           bool
+}
+
+func benchRunFlags(f *benchFlags) *flag.FlagSet {
+	if f == nil {
+		f = &benchFlags{}
+	}
+	d := bench.DefaultConfig()
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.StringVar(&f.servers, "servers", "127.0.0.1:2181", "comma list of host:port; session i connects to servers[i % n]")
+	fs.StringVar(&f.workload, "workload", "get", "workload: "+bench.Workloads)
+	fs.IntVar(&f.clients, "clients", d.Clients, "sessions (watch-fanout: watchers)")
+	fs.IntVar(&f.inflight, "inflight", d.Inflight, "pipelined outstanding requests per session (lock: contenders per session)")
+	fs.DurationVar(&f.duration, "duration", d.Duration, "measured time (delete: a cap, 0 = until done; load: ignored)")
+	fs.DurationVar(&f.warmup, "warmup", d.Warmup, "unmeasured warm-up before measuring (load: ignored)")
+	fs.IntVar(&f.valueSize, "value-size", d.ValueSize, "bytes of data per set/create")
+	fs.IntVar(&f.keys, "keys", d.Keys, "key space of get/set/exists/children/mixed; nodes setup makes for delete; nodes for load without :N")
+	fs.Float64Var(&f.rate, "rate", 0, "open loop at this total rate (requests/s), latency from the intended send time; 0 = closed loop")
+	fs.BoolVar(&f.jsonOut, "json", false, "print the result as JSON on stdout (the summary goes to stderr)")
+	fs.StringVar(&f.out, "out", "", "also write the JSON result to this file")
+	fs.StringVar(&f.report, "report", "", "write an HTML report (latency plots and a table) to this file")
+	fs.StringVar(&f.label, "label", "", "series name in results and reports (default: the server list)")
+	fs.StringVar(&f.pids, "pids", "", "server process ids, one per server, to report server CPU per op and RSS")
+	fs.Uint64Var(&f.seed, "seed", 0, "random seed (0 = from the clock)")
+	fs.BoolVar(&f.lockCounter, "lock-counter", false, "lock: increment a counter znode under the lock and verify it at the end")
+	fs.BoolVar(&f.noCleanup, "no-cleanup", false, "keep the nodes create, multi and create-delete made")
+	fs.StringVar(&f.root, "root", d.Root, "znode under which the bench works")
+	fs.DurationVar(&f.sessionTimeout, "session-timeout", d.SessionTimeout, "requested session timeout")
+	fs.BoolVar(&f.progress, "progress", true, "live progress line on stderr")
+	f.fs = fs
+	return fs
+}
+
+func benchRun(args []string) int {
+	var f benchFlags
+	fs := benchRunFlags(&f)
+	fs.Usage = func() { fmt.Fprint(os.Stderr, benchUsage); fs.PrintDefaults() }
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		f.workload = args[0]
+		args = args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "zen bench: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	cfg := bench.DefaultConfig()
+	w, err := bench.ParseWorkload(f.workload)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+		return 2
+	}
+	cfg.Workload = w
+	cfg.Servers = bench.ParseServers(f.servers)
+	cfg.Clients, cfg.Inflight = f.clients, f.inflight
+	cfg.Duration, cfg.Warmup = f.duration, f.warmup
+	cfg.ValueSize, cfg.Keys, cfg.Rate = f.valueSize, f.keys, f.rate
+	cfg.Label, cfg.Seed, cfg.Root = f.label, f.seed, f.root
+	cfg.LockCounter, cfg.NoCleanup = f.lockCounter, f.noCleanup
+	cfg.SessionTimeout = f.sessionTimeout
+	if cfg.PIDs, err = bench.ParsePIDs(f.pids); err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+		return 2
+	}
+	if f.progress {
+		cfg.Progress = os.Stderr
+		if st, err := os.Stderr.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			cfg.ProgressTTY = true
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	res, err := bench.Run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+		return 1
+	}
+	var text io.Writer = os.Stdout
+	if f.jsonOut {
+		text = os.Stderr
+		if err := res.WriteJSON(os.Stdout); err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+			return 1
+		}
+	}
+	res.WriteText(text)
+	if f.out != "" {
+		if err := writeFile(f.out, res.WriteJSON); err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+			return 1
+		}
+	}
+	if f.report != "" {
+		err := writeFile(f.report, func(w io.Writer) error {
+			return bench.WriteReport(w, "zen bench: "+res.Case, []*bench.Result{res})
+		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+			return 1
+		}
+	}
+	if res.Lock != nil && res.Lock.Violations > 0 {
+		return 3
+	}
+	return 0
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// benchWait waits until every server serves and reports how long it took
+// since -since (a restart's start), as a "restart" result.
+func benchWait(args []string) int {
+	fs := flag.NewFlagSet("bench wait", flag.ContinueOnError)
+	servers := fs.String("servers", "127.0.0.1:2181", "comma list of host:port")
+	path := fs.String("path", "/", "znode that must exist (e.g. the last node load made)")
+	timeout := fs.Duration("timeout", 5*time.Minute, "give up after this long")
+	since := fs.Int64("since", 0, "start of the wait in Unix nanoseconds (date +%s%N when the server was launched); default now")
+	label := fs.String("label", "", "series name in the result")
+	caseName := fs.String("case", "restart", "case name in the result")
+	pids := fs.String("pids", "", "server process ids, one per server, for RSS once serving")
+	jsonOut := fs.Bool("json", false, "print the result as JSON on stdout")
+	out := fs.String("out", "", "also write the JSON result to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	start := time.Now()
+	if *since > 0 {
+		start = time.Unix(0, *since)
+	}
+	pl, err := bench.ParsePIDs(*pids)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench wait: %v\n", err)
+		return 2
+	}
+	addrs := bench.ParseServers(*servers)
+	if len(pl) > 0 && len(pl) != len(addrs) {
+		fmt.Fprintf(os.Stderr, "zen bench wait: %d pids for %d servers\n", len(pl), len(addrs))
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	res := &bench.Result{Label: *label, Case: *caseName, Workload: "restart", Servers: addrs, Started: start}
+	if res.Label == "" {
+		res.Label = *servers
+	}
+	var last time.Time
+	for i, a := range addrs {
+		t, err := bench.WaitServing(ctx, a, *path, 0)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench wait: %v\n", err)
+			return 1
+		}
+		sr := bench.ServerResult{Addr: a, Series: res.Label}
+		if len(pl) > 0 {
+			sr.PID = pl[i]
+			if s, err := bench.SampleProc(pl[i]); err == nil {
+				sr.RSS = s.RSSBytes
+				res.ServerRSS += s.RSSBytes
+			}
+		}
+		res.PerServer = append(res.PerServer, sr)
+		last = t
+	}
+	res.Elapsed = last.Sub(start).Seconds()
+	if *jsonOut {
+		res.WriteJSON(os.Stdout)
+	}
+	msg := fmt.Sprintf("%s [%s]: serving %s after %.3fs", res.Case, res.Label, *path, res.Elapsed)
+	if res.ServerRSS > 0 {
+		msg += ", rss " + bench.FormatBytes(res.ServerRSS)
+	}
+	if *jsonOut {
+		fmt.Fprintln(os.Stderr, msg)
+	} else {
+		fmt.Println(msg)
+	}
+	if *out != "" {
+		if err := writeFile(*out, res.WriteJSON); err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench wait: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+func benchReport(args []string) int {
+	fs := flag.NewFlagSet("bench report", flag.ContinueOnError)
+	out := fs.String("o", "bench-report.html", "output file")
+	title := fs.String("title", "zen bench report", "page title")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	results, err := bench.ReadResults(fs.Args()...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench report: %v\n", err)
+		return 1
+	}
+	if len(results) == 0 {
+		fmt.Fprintln(os.Stderr, "zen bench report: no results given")
+		return 2
+	}
+	var runs []*bench.Result
+	for _, r := range results {
+		if r.Workload != "restart" {
+			runs = append(runs, r)
+		}
+	}
+	if err := writeFile(*out, func(w io.Writer) error { return bench.WriteReport(w, *title, runs) }); err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench report: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func benchTable(args []string) int {
+	fs := flag.NewFlagSet("bench table", flag.ContinueOnError)
+	labels := fs.String("labels", "", "comma list of labels in column order; the ratio is the first over the second (default: order of appearance)")
+	out := fs.String("o", "", "write the markdown here instead of stdout")
+	jsonPath := fs.String("json", "", "also write the comparison as JSON to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	results, err := bench.ReadResults(fs.Args()...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench table: %v\n", err)
+		return 1
+	}
+	var ls []string
+	if *labels != "" {
+		ls = strings.Split(*labels, ",")
+	}
+	cmp := bench.Compare(results, ls)
+	if *out == "" {
+		cmp.WriteMarkdown(os.Stdout)
+	} else if err := writeFile(*out, func(w io.Writer) error { cmp.WriteMarkdown(w); return nil }); err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench table: %v\n", err)
+		return 1
+	}
+	if *jsonPath != "" {
+		err := writeFile(*jsonPath, func(w io.Writer) error {
+			enc := json.NewEncoder(w)
+			enc.SetIndent("", "  ")
+			return enc.Encode(cmp)
+		})
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench table: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
