@@ -210,6 +210,17 @@ func (r *Runner) step(st *Step) error {
 	case "events", "alive":
 		r.barrier(cn)
 		return nil
+	case "await-close":
+		limit := 2 * time.Second
+		if t, ok := st.arg(0); ok {
+			ms, err := strconv.Atoi(t.S)
+			if err != nil {
+				return err
+			}
+			limit = time.Duration(ms) * time.Millisecond
+		}
+		r.awaitClose(cn, limit)
+		return nil
 	case "wait-event":
 		limit := waitEventLimit
 		if t, ok := st.arg(0); ok {
@@ -292,7 +303,8 @@ func (r *Runner) write(cn *Conn, b []byte) error {
 	}
 	cn.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
 	if _, err := cn.c.Write(b); err != nil {
-		r.logf("  <- closed (write failed)")
+		// The server closed while we were writing (e.g. an oversized frame).
+		r.logf("  <- closed")
 		cn.closed = true
 		cn.pending = nil
 		return err
@@ -412,6 +424,40 @@ func (r *Runner) barrier(cn *Conn) {
 		return
 	}
 	r.readPending(cn, replyTimeout)
+}
+
+// awaitClose reads (recording any frames) until the server closes the
+// connection or limit passes; nothing is sent.
+func (r *Runner) awaitClose(cn *Conn, limit time.Duration) {
+	if cn.closed {
+		r.logf("  <- closed")
+		return
+	}
+	deadline := time.Now().Add(limit)
+	for !cn.closed {
+		left := time.Until(deadline)
+		if left <= 0 {
+			r.logf("  <- still open after %v", limit)
+			return
+		}
+		b, err := cn.readFrame(left)
+		if err != nil {
+			if isTimeout(err) {
+				r.logf("  <- still open after %v", limit)
+			} else {
+				r.logf("  <- closed")
+				cn.closed = true
+				cn.pending = nil
+			}
+			return
+		}
+		h, body, err := proto.DecodeReplyHeader(b)
+		if err != nil {
+			r.logf("  <- short frame %x", b)
+			continue
+		}
+		r.logf("  <- frame xid=%d zx=%s err=%s body=%x", h.Xid, r.z(h.Zxid), fmtErr(h.Err), body)
+	}
 }
 
 // waitEvent reads frames until a notification arrives.

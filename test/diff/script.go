@@ -324,6 +324,7 @@ var globalCmds = map[string]bool{"4lw": true, "sleep": true, "settle": true, "no
 // connCmds are the steps that need a connection name.
 var connCmds = map[string]bool{
 	"connect": true, "dial": true, "close": true, "drop": true, "events": true, "alive": true, "wait-event": true,
+	"await-close": true,
 	"frame": true, "pipe": true,
 }
 

@@ -211,19 +211,19 @@ s1 exists /a
 s1 connect
 s1 create /e x flags=ephemeral
 s1 auth foo bar
-s1 alive
+s1 await-close
 s2 connect session=s1
 s2 exists /e
 
 === auth-failure-pipelined
 s1 connect
 s1 pipe [auth foo bar; get /; get /]
-s1 alive
+s1 await-close
 
 === auth-world-scheme
 s1 connect
 s1 auth world anyone
-s1 alive
+s1 await-close
 
 === auth-digest-odd-payloads
 s1 connect
@@ -255,16 +255,16 @@ s1 whoami
 === auth-other-schemes
 s1 connect
 s1 auth sasl x
-s1 alive
+s1 await-close
 s2 connect
 s2 auth x509 x
-s2 alive
+s2 await-close
 s3 connect
 s3 auth super x
-s3 alive
+s3 await-close
 s4 connect
 s4 auth "" x
-s4 alive
+s4 await-close
 
 === auth-xid-and-type
 s1 connect

@@ -66,7 +66,7 @@ s3 create /a
 s1 connect
 s1 create /e x flags=ephemeral
 s2 connect session=s1 passwd=bad
-s2 alive
+s2 await-close
 s1 alive
 s3 connect session=s1 passwd=zero
 s4 connect session=s1 passwd=short
@@ -75,15 +75,15 @@ s1 exists /e
 
 === handshake-unknown-session
 s1 connect session=0x1234567
-s1 alive
+s1 await-close
 s2 connect session=-1
-s2 alive
+s2 await-close
 
 === handshake-closed-session
 s1 connect
 s1 close
 s2 connect session=s1
-s2 alive
+s2 await-close
 
 === handshake-pipelined-requests
 s1 connect [auth digest u:p; create /a x; get /a; whoami; exists /a watch; set /a y]

@@ -59,25 +59,25 @@ s1 ephemerals null
 === unknown-opcodes
 s1 connect
 s1 raw 0
-s1 alive
+s1 await-close
 s2 connect
 s2 raw 10
-s2 alive
+s2 await-close
 s3 connect
 s3 raw 23
-s3 alive
+s3 await-close
 s4 connect
 s4 raw 99
-s4 alive
+s4 await-close
 s5 connect
 s5 raw 108
-s5 alive
+s5 await-close
 s6 connect
 s6 raw 1000
-s6 alive
+s6 await-close
 s7 connect
 s7 raw -1
-s7 alive
+s7 await-close
 # (Opcode -10, createSession, sent as a request makes ZooKeeper 3.8.0 create a
 # second session and answer with a ConnectResponse on the same connection:
 # a ZooKeeper bug, not compared.)
@@ -86,6 +86,7 @@ s7 alive
 s1 connect
 s1 create /a
 s1 check /a 0
+s1 await-close
 s1 alive
 
 === deletecontainer-from-client
@@ -117,7 +118,7 @@ s1 alive
 === sasl-null-token
 s1 connect
 s1 sasl null
-s1 alive
+s1 await-close
 
 === malformed-read-bodies
 s1 connect
