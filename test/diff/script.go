@@ -325,7 +325,7 @@ var globalCmds = map[string]bool{"4lw": true, "sleep": true, "settle": true, "no
 var connCmds = map[string]bool{
 	"connect": true, "dial": true, "close": true, "drop": true, "events": true, "alive": true, "wait-event": true,
 	"await-close": true,
-	"frame": true, "pipe": true,
+	"frame":       true, "pipe": true,
 }
 
 func checkStep(st *Step) error {
