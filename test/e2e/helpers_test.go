@@ -45,6 +45,7 @@ type opts struct {
 	FourLetterWords        []string // nil: all
 	MetricsAddr            string
 	Dir                    string // zen only: data dir to reuse (restarts)
+	ClientAddr             string // zen only: listen address (restarts)
 }
 
 // target is a running server under test.
@@ -100,6 +101,9 @@ func (o opts) zenConfig(cfg *engine.Config) {
 	if o.MetricsAddr != "" {
 		cfg.MetricsAddr = o.MetricsAddr
 	}
+	if o.ClientAddr != "" {
+		cfg.ClientAddr = o.ClientAddr
+	}
 }
 
 func (o opts) zkConfig() (jvm, cfg []string) {
@@ -137,7 +141,7 @@ func (o opts) zkConfig() (jvm, cfg []string) {
 func serve(t testing.TB, o opts) *target {
 	t.Helper()
 	if againstZK() {
-		if o.MetricsAddr != "" || o.Dir != "" {
+		if o.MetricsAddr != "" || o.Dir != "" || o.ClientAddr != "" {
 			t.Skip("zen-only feature")
 		}
 		jvm, cfg := o.zkConfig()
@@ -228,6 +232,30 @@ type rc struct {
 	// log is every frame read, in order: replies ("r<xid>") and
 	// notifications ("e<type>:<path>").
 	log []string
+	// pinging is set by keepAlive; ping replies are then skipped.
+	pinging bool
+}
+
+// keepAlive pings the session every 100 ms until the test ends, so a raw
+// connection that waits a long time for events keeps its session.
+func (c *rc) keepAlive() {
+	c.pinging = true
+	done := make(chan struct{})
+	c.t.Cleanup(func() { close(done) })
+	go func() {
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				if c.Send(proto.XidPing, proto.OpPing, nil) != nil {
+					return
+				}
+			}
+		}
+	}()
 }
 
 type event struct {
@@ -276,6 +304,9 @@ func (c *rc) next() int32 {
 // ok=false.
 func (c *rc) readOne(timeout time.Duration) (ztest.Reply, bool, error) {
 	rep, err := c.Read(timeout)
+	for err == nil && rep.Hdr.Xid == proto.XidPing && c.pinging {
+		rep, err = c.Read(timeout) // a keepAlive ping's reply
+	}
 	if err != nil {
 		return rep, false, err
 	}

@@ -5,6 +5,7 @@ package e2e
 // removeWatches, ordering against replies, lifetime, ACL filtering.
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +28,35 @@ func evEq(got []event, want ...string) bool {
 	return true
 }
 
+// sortEvents orders events by type, then path (for events whose order
+// ZooKeeper leaves unspecified).
+func sortEvents(evs []event) []event {
+	slices.SortFunc(evs, func(a, b event) int {
+		if a.Type != b.Type {
+			return int(a.Type - b.Type)
+		}
+		return strings.Compare(a.Path, b.Path)
+	})
+	return evs
+}
+
 // ev renders an expected event as evEq compares it: "<type>:<path>".
 func ev(typ proto.EventType, path string) string { return itoa(int32(typ)) + ":" + path }
+
+// expectEventsWithin waits up to d for the wanted events.
+func expectEventsWithin(t testing.TB, c *rc, d time.Duration, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for len(c.events) < len(want) && time.Now().Before(deadline) {
+		if _, isReply, err := c.readOne(time.Until(deadline)); err != nil || isReply {
+			break
+		}
+	}
+	got := c.takeEvents()
+	if !evEq(got, want...) {
+		t.Fatalf("events %v, want %q", got, want)
+	}
+}
 
 func expectEvents(t testing.TB, c *rc, want ...string) {
 	t.Helper()
