@@ -50,8 +50,8 @@ func TestFsyncFailureStopsServer(t *testing.T) {
 		t.Errorf("exit status %d after a failed fsync, want a non-zero status (not a signal)", code)
 	}
 	out := p.Output()
-	if !hasLine(out, "FATAL", "injected fsync failure") || !hasLine(out, "FATAL", "fsync") {
-		t.Errorf("no log line names the failed fsync:\n%s", out)
+	if !hasLine(out, "FATAL", "injected fsync failure", "zen-log") {
+		t.Errorf("no FATAL log line names the failed fsync and the log file:\n%s", out)
 	}
 	sent, acked := l.totals()
 	t.Logf("%d writes sent, %d acked before the server stopped", sent, acked)
@@ -265,8 +265,15 @@ func TestFailedFsyncNeverAcked(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server did not report a fatal error 30 s after its fsyncs began to fail")
 	}
-	// Give a server that wrongly acknowledges the failed batch time to do so.
-	time.Sleep(500 * time.Millisecond)
+	// Nothing after the failure may be acknowledged, not even a new session
+	// (a createSession is a write). This also gives a server that wrongly
+	// acknowledges the failed batch time to do so.
+	if r, err := ztest.DialRaw(addr, 6000); err == nil {
+		if r.SessionID != 0 {
+			t.Errorf("a new session %#x was created after the fatal fsync error", r.SessionID)
+		}
+		r.Close()
+	}
 	done := make(chan struct{})
 	go func() { srv.Close(); close(done) }()
 	select {

@@ -2,6 +2,7 @@ package crash
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
@@ -17,18 +18,30 @@ import (
 // snapCount makes the server take snapshots during the load, so restarts
 // recover from a snapshot plus the log after it. With forceSync=no the
 // server skips fsync, but an acknowledged write must still have reached the
-// OS, so a process crash loses nothing either.
+// OS, so a process crash loses nothing either. The second run also keeps
+// the log in a separate dataLogDir.
 func TestKill9DuringWriteLoad(t *testing.T) {
-	t.Run("forceSync=yes", func(t *testing.T) { testKill9(t, "yes", 5) })
-	t.Run("forceSync=no", func(t *testing.T) { testKill9(t, "no", 2) })
+	t.Run("forceSync=yes", func(t *testing.T) { testKill9(t, "yes", false, 5) })
+	t.Run("forceSync=no,dataLogDir", func(t *testing.T) { testKill9(t, "no", true, 2) })
 }
 
-func testKill9(t *testing.T, forceSync string, rounds int) {
+func testKill9(t *testing.T, forceSync string, logDir bool, rounds int) {
 	rng := newRand(t)
 	bin := ztest.ZenBinary(t)
 	dir := t.TempDir()
 	port := ztest.FreePort(t)
 	cfg := []string{"snapCount=300", "forceSync=" + forceSync}
+	if logDir {
+		cfg = append(cfg, "dataLogDir="+filepath.Join(dir, "txlog"))
+		t.Cleanup(func() {
+			if _, err := os.Stat(filepath.Join(dir, "txlog", "zen-log")); err != nil {
+				t.Errorf("the log is not in dataLogDir: %v", err)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "data", "zen-log")); err == nil {
+				t.Errorf("a log was created in dataDir although dataLogDir is set")
+			}
+		})
+	}
 	p := ztest.StartZenProc(t, bin, dir, port, cfg)
 	c, _ := connect(t, p.Addr, 10*time.Second)
 	setupLoad(t, c)
