@@ -144,6 +144,27 @@ func TestKazooRecipes(t *testing.T) {
 			t.Errorf("children after the transactions: %v %v", kids, err)
 		}
 	})
+	t.Run("ReadWriteLockParty", func(t *testing.T) {
+		t.Parallel()
+		f := runRecipe(t, srv.Addr, "rwlock", "/kazoo-rw")
+		wantFacts(t, f, map[string]string{"rwlock_exclusion": "ok", "party": "ok"})
+	})
+	t.Run("ClientAPI", func(t *testing.T) {
+		t.Parallel()
+		f := runRecipe(t, srv.Addr, "client", "/kazoo-api")
+		wantFacts(t, f, map[string]string{
+			"large_value_bytes":    "998400",
+			"many_children":        "2000",
+			"acl":                  "ok",
+			"auth_failed":          "ok",
+			"chroot":               "ok",
+			"server_version_major": "3",
+		})
+		data, st, err := check.Get("/kazoo-api/api/empty")
+		if err != nil || len(data) != 998400 || st.DataLength != 998400 {
+			t.Errorf("large value seen by go-zookeeper: %d bytes %+v %v", len(data), st, err)
+		}
+	})
 	t.Run("SessionExpiry", func(t *testing.T) {
 		t.Parallel()
 		testKazooExpiry(t, srv.Addr, check)

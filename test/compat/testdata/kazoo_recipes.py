@@ -18,16 +18,20 @@ import time
 import traceback
 
 from kazoo.client import KazooClient, KazooState
-from kazoo.exceptions import (BadVersionError, LockTimeout, NoNodeError,
-                              NodeExistsError, NotEmptyError,
-                              RolledBackError, RuntimeInconsistency)
+from kazoo.exceptions import (AuthFailedError, BadVersionError,
+                              InvalidACLError, KazooException, LockTimeout,
+                              NoAuthError, NoNodeError, NodeExistsError,
+                              NotEmptyError, RolledBackError,
+                              RuntimeInconsistency)
 from kazoo.recipe.barrier import Barrier, DoubleBarrier
 from kazoo.recipe.cache import TreeCache, TreeEvent
 from kazoo.recipe.counter import Counter
 from kazoo.recipe.election import Election
-from kazoo.recipe.lock import Lock, Semaphore
+from kazoo.recipe.lock import Lock, ReadLock, Semaphore, WriteLock
+from kazoo.recipe.party import Party, ShallowParty
 from kazoo.recipe.queue import LockingQueue, Queue
 from kazoo.recipe.watchers import ChildrenWatch, DataWatch
+from kazoo.security import make_acl, make_digest_acl
 
 logging.basicConfig(level=logging.ERROR, stream=sys.stderr)
 
@@ -609,6 +613,199 @@ def recipe_transaction():
     name = c.create(root + "/seq-", sequence=True)
     check(name == root + "/seq-0000000003", "next sequential %s" % name)
     fact("tx_next_sequence", name.rsplit("-", 1)[1])
+
+
+# ---------------------------------------------------------------- rwlock, party
+
+def recipe_rwlock():
+    # (kazoo 2.8's ReadLock/WriteLock can deadlock under heavy mixed
+    # contention, against ZooKeeper too, so this walks the states instead)
+    path = p("rw")
+    w = WriteLock(client(), path, "w")
+    r1 = ReadLock(client(), path, "r1")
+    r2 = ReadLock(client(), path, "r2")
+    w2 = WriteLock(client(), path, "w2")
+    check(w.acquire(timeout=5), "write lock on a free path")
+    try:
+        r1.acquire(timeout=0.5)
+        raise CheckError("read lock granted under a write lock")
+    except LockTimeout:
+        pass
+    got = []
+    t1 = start_thread(lambda: got.append(r1.acquire()))
+    t2 = start_thread(lambda: got.append(r2.acquire()))
+    time.sleep(0.4)
+    check(got == [], "readers got in while the writer holds: %r" % got)
+    w.release()
+    join_all([t1, t2], 10)
+    check(got == [True, True], "both readers hold the lock: %r" % got)
+    try:
+        w2.acquire(timeout=0.5)
+        raise CheckError("write lock granted under read locks")
+    except LockTimeout:
+        pass
+    wgot = []
+    tw = start_thread(lambda: wgot.append(w2.acquire()))
+    r1.release()
+    time.sleep(0.4)
+    check(wgot == [], "writer got in while a reader holds")
+    r2.release()
+    join_all([tw], 10)
+    check(wgot == [True], "writer after readers left")
+    w2.release()
+    fact("rwlock_exclusion", "ok")
+
+    # party membership follows sessions
+    a, b = client(), client()
+    pa = Party(a, p("party"), "alice")
+    pb = Party(b, p("party"), "bob")
+    pa.join()
+    pb.join()
+    check(sorted(pa) == ["alice", "bob"], "party %r" % sorted(pa))
+    check(len(pa) == 2, "party size %d" % len(pa))
+    b.stop()
+    b.close()
+    wait_for(lambda: list(pa) == ["alice"], what="bob leaves with his session")
+    pa.leave()
+    check(len(pa) == 0, "party not empty after leave")
+    sa = ShallowParty(a, p("shallow"), "carol")
+    sa.join()
+    check(list(sa) == ["carol"], "shallow party %r" % list(sa))
+    fact("party", "ok")
+
+
+# ---------------------------------------------------------------- client API
+
+def recipe_client():
+    c = client()
+    base = p("api")
+    c.ensure_path(base + "/deep/er/path")
+    check(c.exists(base + "/deep/er/path") is not None, "ensure_path")
+
+    # create2: the stat of the new node comes back with the path
+    path, stat = c.create(base + "/c2", b"data", include_data=True)
+    check(path == base + "/c2", "create2 path %r" % path)
+    check(stat.version == 0 and stat.dataLength == 4 and
+          stat.czxid == stat.mzxid == stat.pzxid, "create2 stat %r" % (stat,))
+    _, stat2 = c.get(base + "/c2")
+    check(stat == stat2, "create2 stat %r, get says %r" % (stat, stat2))
+    path, stat = c.create(base + "/seq-", b"", sequence=True,
+                          ephemeral=True, include_data=True)
+    check(path == base + "/seq-0000000002" and
+          stat.ephemeralOwner == c.client_id[0], "%r %r" % (path, stat))
+
+    # get_children with its stat (getChildren2)
+    kids, stat = c.get_children(base, include_data=True)
+    check(sorted(kids) == ["c2", "deep", "seq-0000000002"], "kids %r" % kids)
+    check(stat.numChildren == 3 and stat.cversion == 3, "stat %r" % (stat,))
+
+    # empty and binary values round-trip
+    c.create(base + "/empty", b"")
+    data, stat = c.get(base + "/empty")
+    check(data == b"" and stat.dataLength == 0, "empty %r" % data)
+    blob = bytes(range(256)) * 3900  # ~1 MB, under jute.maxbuffer
+    c.set(base + "/empty", blob)
+    data, stat = c.get(base + "/empty")
+    check(data == blob and stat.dataLength == len(blob), "large value")
+    fact("large_value_bytes", len(blob))
+
+    # many children in one reply
+    c.create(base + "/many")
+    for chunk in range(0, 2000, 250):
+        t = c.transaction()
+        for i in range(chunk, chunk + 250):
+            t.create(base + "/many/n%04d" % i)
+        check(all(isinstance(r, str) for r in t.commit()), "bulk create")
+    kids = c.get_children(base + "/many")
+    check(len(kids) == 2000 and len(set(kids)) == 2000, "%d kids" % len(kids))
+    fact("many_children", len(kids))
+    c.delete(base + "/many", recursive=True)
+    check(c.exists(base + "/many") is None, "recursive delete")
+
+    # ACLs and digest auth
+    acl = make_digest_acl("u", "p", all=True)
+    c.create(base + "/secret", b"s", acl=[acl])
+    other = client()
+    for op in (other.get, other.get_acls):
+        try:
+            op(base + "/secret")
+            raise CheckError("%s on a digest-protected node without auth"
+                             % op.__name__)
+        except NoAuthError:
+            pass
+    other.add_auth("digest", "u:p")
+    data, _ = other.get(base + "/secret")
+    check(data == b"s", "read after add_auth")
+    acls, stat = other.get_acls(base + "/secret")
+    check(acls == [acl] and stat.aversion == 0, "acls %r %r" % (acls, stat))
+    try:
+        other.set_acls(base + "/secret", [acl, make_acl("world", "anyone",
+                                                        read=True)], version=5)
+        raise CheckError("set_acls with a stale version")
+    except BadVersionError:
+        pass
+    other.set_acls(base + "/secret", [acl, make_acl("world", "anyone",
+                                                    read=True)], version=0)
+    data, stat = c.get(base + "/secret")  # c has no auth: world read now
+    check(data == b"s" and stat.aversion == 1, "aversion %d" % stat.aversion)
+    acls, _ = c.get_acls(base + "/secret")
+    check(acls[0].id.scheme == "digest" and acls[0].id.id == "u:x",
+          "digest id not masked for a reader without ADMIN: %r" % acls)
+    try:
+        c.set(base + "/secret", b"x")
+        raise CheckError("write without WRITE permission")
+    except NoAuthError:
+        pass
+    try:
+        c.create(base + "/badacl", acl=[make_acl("world", "nobody",
+                                                 read=True)])
+        raise CheckError("created a node with world:nobody")
+    except InvalidACLError:
+        pass
+    fact("acl", "ok")
+
+    # an unknown auth scheme fails the connection for that client
+    bad = KazooClient(hosts=HOSTS, timeout=10)
+    bad.start(timeout=15)
+    CLIENTS.append(bad)
+    try:
+        bad.add_auth("nosuchscheme", "x")
+        raise CheckError("auth with an unknown scheme succeeded")
+    except AuthFailedError:
+        pass
+    fact("auth_failed", "ok")
+
+    # chroot: paths are relative to it, both ways
+    c.ensure_path(base + "/jail")
+    jc = KazooClient(hosts=HOSTS + base + "/jail", timeout=10)
+    jc.start(timeout=15)
+    CLIENTS.append(jc)
+    seen = []
+    jc.get_children("/", watch=lambda ev: seen.append(ev.path))
+    check(jc.create("/inside", b"j") == "/inside", "chroot create path")
+    check(jc.create("/s-", sequence=True) == "/s-0000000001",
+          "chroot sequential path")
+    wait_for(lambda: seen == ["/"], what="chroot child watch, got %r" % seen)
+    check(c.get(base + "/jail/inside")[0] == b"j", "chroot create landed")
+    check(jc.sync("/inside") == "/inside", "chroot sync")
+    check(jc.exists("/") is not None, "chroot root")
+    t = jc.transaction()
+    t.create("/tx")
+    t.delete("/inside")
+    check(t.commit() == ["/tx", True], "chroot transaction")
+    fact("chroot", "ok")
+
+    check(c.sync(base) == base, "sync")
+    # four-letter words through kazoo
+    check(c.command(b"ruok") == "imok", "ruok")
+    check("zk_znode_count" in c.command(b"mntr"), "mntr")
+    ver = c.server_version()
+    check(len(ver) >= 2 and ver[0] == 3, "server version %r" % (ver,))
+    fact("server_version_major", ver[0])
+
+    # (no reconfig: the server answers ReconfigDisabled, -123, a code
+    # kazoo 2.8 does not know; its connection thread dies on it, against
+    # ZooKeeper as well)
 
 
 # ---------------------------------------------------------------- expiry
