@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 	"github.com/zen-coord/zen/internal/ztest"
+	"github.com/zen-coord/zen/proto"
 )
 
 // TestSigtermUnderLoad sends SIGTERM while pipelining sessions write: the
@@ -35,9 +36,9 @@ func TestSigtermUnderLoad(t *testing.T) {
 	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	exited, _ := p.Wait(20 * time.Second)
+	exited, _ := p.Wait(10 * time.Second)
 	if !exited {
-		t.Fatalf("the server did not exit within 20 s of SIGTERM under load:\n%s", p.Output())
+		t.Fatalf("the server did not exit within 10 s of SIGTERM under load:\n%s", p.Output())
 	}
 	if code := exitCode(p); code != 0 {
 		t.Errorf("exit status %d after SIGTERM, want 0", code)
@@ -206,5 +207,90 @@ func TestUnknownConfigKeys(t *testing.T) {
 	c, _ := connect(t, p.Addr, 10*time.Second)
 	if _, err := c.Create("/ok", []byte("1"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 		t.Errorf("create on a server with unknown keys: %v", err)
+	}
+}
+
+// TestSigtermWithStuckClients: a client that stopped reading (its replies
+// pile up in the server) or one that sent half a frame must not keep a
+// SIGTERM from ending the server promptly with status 0 (ZooKeeper closes
+// every connection at once when it shuts down), and the shutdown must not
+// expire sessions: an ephemeral owner that reconnects after the restart
+// keeps its node.
+func TestSigtermWithStuckClients(t *testing.T) {
+	bin := ztest.ZenBinary(t)
+	dir := t.TempDir()
+	port := ztest.FreePort(t)
+	p := ztest.StartZenProc(t, bin, dir, port, nil)
+	owner, _ := connect(t, p.Addr, 4*time.Second)
+	ownerID := owner.SessionID()
+	big := make([]byte, 900<<10)
+	if _, err := owner.Create("/big", big, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := owner.Create("/owned", nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	// A reader that never reads: 400 pipelined getData of a 900 KiB node.
+	slow, err := ztest.DialRaw(p.Addr, 30000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	req := proto.PathWatchRequest{Path: []byte("/big")}
+	var burst []byte
+	for i := range 400 {
+		burst = append(burst, ztest.Frame(append(proto.AppendRequestHeader(nil, int32(i+1), proto.OpGetData), req.Append(nil)...))...)
+	}
+	go slow.Write(burst)
+	// A writer stuck in the middle of a frame.
+	half, err := ztest.DialRaw(p.Addr, 30000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer half.Close()
+	frame := ztest.Frame(append(proto.AppendRequestHeader(nil, 1, proto.OpCreate),
+		(&proto.CreateRequest{Path: []byte("/half"), Data: make([]byte, 1000), ACL: proto.OpenACL}).Append(nil)...))
+	if err := half.Write(frame[:len(frame)/2]); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+
+	if err := p.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	termAt := time.Now()
+	exited, _ := p.Wait(10 * time.Second)
+	if !exited {
+		t.Errorf("the server did not exit within 10 s of SIGTERM with a client that does not read")
+		exited, _ = p.Wait(30 * time.Second)
+	}
+	t.Logf("exited %v after SIGTERM (exited=%v)", time.Since(termAt).Round(time.Millisecond), exited)
+	if !exited {
+		t.Fatalf("the server did not exit within 40 s of SIGTERM:\n%s", p.Output())
+	}
+	if code := exitCode(p); code != 0 {
+		t.Errorf("exit status %d after SIGTERM, want 0", code)
+	}
+	if strings.Contains(p.Output(), "expiring session") {
+		t.Errorf("the server expired sessions while shutting down:\n%s", p.Output())
+	}
+
+	p = ztest.StartZenProc(t, bin, dir, port, nil)
+	if !waitFor(20*time.Second, func() bool { return owner.State() == zk.StateHasSession }) {
+		t.Fatalf("owner did not reconnect (state %v)", owner.State())
+	}
+	if owner.SessionID() != ownerID {
+		t.Errorf("owner session %#x after the restart, was %#x", owner.SessionID(), ownerID)
+	}
+	vc, _ := connect(t, p.Addr, 10*time.Second)
+	if data, _, err := vc.Get("/big"); err != nil || len(data) != len(big) {
+		t.Errorf("/big after the restart: %d bytes, %v", len(data), err)
+	}
+	if ok, st, err := vc.Exists("/owned"); err != nil || !ok || st.EphemeralOwner != ownerID {
+		t.Errorf("/owned after the restart: exists=%v owner=%#x %v, want owner %#x", ok, ownerOf(st), err, ownerID)
+	}
+	if ok, _, err := vc.Exists("/half"); err != nil || ok {
+		t.Errorf("/half (never fully sent) exists=%v %v", ok, err)
 	}
 }
