@@ -2,14 +2,17 @@ package compat
 
 import (
 	"context"
+	"net"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zen-coord/zen/internal/ztest"
 )
 
 const python = "/usr/bin/python3" // Debian's, where python3-kazoo lives
@@ -220,4 +223,61 @@ func testKazooExpiry(t *testing.T, addr string, check *zk.Conn) {
 	if ok, _, err := check.Exists(eph); ok || err != nil {
 		t.Errorf("ephemeral of the closed session still there: %v %v", ok, err)
 	}
+}
+
+// TestKazooServerRestart: a kazoo client keeps its session across a
+// restart of the zen process (SIGKILL, then a new process on the same data
+// dir and port), and its DataWatch/ChildrenWatch see the changes made
+// while it was away.
+func TestKazooServerRestart(t *testing.T) {
+	requireKazoo(t)
+	if againstZK() {
+		t.Skip("restarting needs a server process on a fixed data dir: zen only")
+	}
+	bin := ztest.ZenBinary(t)
+	dir := t.TempDir()
+	cfg := []string{"maxSessionTimeout=20000"}
+	srv := ztest.StartZenProc(t, bin, dir, 0, cfg)
+	_, portStr, _ := net.SplitHostPort(srv.Addr)
+	port, _ := strconv.Atoi(portStr)
+
+	p := startInteractive(t, python, testdata("kazoo_recipes.py"), srv.Addr, "restart", "/kazoo-restart")
+	out, ok := p.out.waitMatch(0, regexp.MustCompile(`READY 0x([0-9a-f]+)\n`), 30*time.Second)
+	if !ok {
+		t.Fatalf("kazoo never got ready:\n%s", out)
+	}
+	sid, _ := strconv.ParseUint(regexp.MustCompile(`READY 0x([0-9a-f]+)`).FindStringSubmatch(out)[1], 16, 64)
+	if err := p.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			p.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}()
+	srv.Kill()
+	srv2 := ztest.StartZenProc(t, bin, dir, port, cfg)
+	c := goClient(t, srv2.Addr)
+	_, st, err := c.Exists("/kazoo-restart/rs/eph")
+	if err != nil || st == nil || uint64(st.EphemeralOwner) != sid {
+		t.Fatalf("ephemeral after the restart: %+v %v (session 0x%x)", st, err, sid)
+	}
+	if _, err := c.Set("/kazoo-restart/rs/data", []byte("v1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/kazoo-restart/rs/new", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	p.cmd.Process.Signal(syscall.SIGCONT)
+	resumed = true
+	p.send(t, "GO")
+	if exited, err := p.wait(60 * time.Second); !exited || err != nil {
+		t.Fatalf("kazoo restart: exited=%v err=%v\n%s", exited, err, p.out.String())
+	}
+	res := p.out.String()
+	if !strings.Contains(res, "PASS restart\n") {
+		t.Fatalf("kazoo across a restart:\n%s", res)
+	}
+	wantFacts(t, facts(res), map[string]string{"restart_same_session": "ok"})
 }

@@ -6,15 +6,18 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zen-coord/zen/internal/ztest"
 )
 
@@ -358,10 +361,12 @@ func TestZkCliMatchesZooKeeper(t *testing.T) {
 	}
 }
 
-// TestZkCliSessionAndAuthFailure: close/connect gives a new session (the
-// old session's ephemerals are gone), and addauth with an unknown scheme
-// fails the connection (AuthFailed), in zen as in ZooKeeper.
-func TestZkCliSessionAndAuthFailure(t *testing.T) {
+// TestZkCliSessionsChrootAuthFailure: close/connect gives a new session
+// (the old session's ephemerals are gone), a chroot connection sees paths
+// relative to it (getEphemerals excepted: it prints server paths), and
+// addauth with an unknown scheme fails the connection (AuthFailed), in
+// zen as in ZooKeeper.
+func TestZkCliSessionsChrootAuthFailure(t *testing.T) {
 	requireCli(t)
 	zkSrv := ztest.StartZooKeeper(t, cliSessionTimeout)
 	zenSrv := startZen(t, cliSessionTimeout)
@@ -373,6 +378,22 @@ func TestZkCliSessionAndAuthFailure(t *testing.T) {
 		"connect {{ADDR}}",
 		"getEphemerals",
 		"ls /eph",
+		"create /jail",
+		"connect {{ADDR}}/jail",
+		"create /inside i",
+		"create -s /s- x",
+		"ls /",
+		"get /inside",
+		"stat /",
+		"create -e /je x",
+		"getEphemerals",
+		"getEphemerals /j",
+		"getEphemerals /inside",
+		"sync /inside",
+		"ls -R /",
+		"connect {{ADDR}}",
+		"ls /jail",
+		"getEphemerals",
 		"addauth digest bob:pw",
 		"whoami",
 		"addauth bogus x",
@@ -385,6 +406,10 @@ func TestZkCliSessionAndAuthFailure(t *testing.T) {
 	containsInOrder(t, "zen CLI transcript", zen.ordered, []string{
 		"Created /eph", "[/eph]", "Auth scheme: User", "ip: 127.0.0.1",
 		"[]", "Node does not exist: /eph",
+		"Created /jail", "Created /inside", "Created /s-0000000001", "[inside, s-0000000001]", "i",
+		"numChildren = 2", "Created /je", "[/jail/je]", "[/jail/je]", "[]",
+		"/", "/inside", "/je", "/s-0000000001",
+		"[inside, s-0000000001]", "[]",
 		"digest: bob", "ip: 127.0.0.1",
 		"KeeperErrorCode = AuthFailed for /", "Not connected", "Not connected",
 	})
@@ -395,5 +420,135 @@ func TestZkCliSessionAndAuthFailure(t *testing.T) {
 		if !slices.Contains(zen.async, e) {
 			t.Errorf("zen: missing %q in %q", e, zen.async)
 		}
+	}
+}
+
+// cliRestartScenario drives one zkCli session across a server restart:
+// watches of every kind are set, the CLI is frozen, the server is killed
+// and started again on the same data dir and port, watched nodes change,
+// and the CLI resumes. Returns the transcript.
+func cliRestartScenario(t *testing.T, start func(dir string, port int) *ztest.Proc) string {
+	dir := t.TempDir()
+	srv := start(dir, 0)
+	_, portStr, _ := net.SplitHostPort(srv.Addr)
+	port, _ := strconv.Atoi(portStr)
+	cli := startInteractive(t, "java", "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+		"-cp", zkCliClasspath, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+		"org.apache.zookeeper.ZooKeeperMain", "-server", srv.Addr)
+	step := func(cmd, want string) {
+		t.Helper()
+		from := cli.out.Len()
+		cli.send(t, cmd)
+		if out, ok := cli.out.waitMatch(from, regexp.MustCompile(want), 30*time.Second); !ok {
+			t.Fatalf("zkCli %q: no %q in\n%s\n--- transcript:\n%s", cmd, want, out, cli.out.String())
+		}
+	}
+	step("create /rs v0", `Created /rs\n`)
+	step("create -e /rs/eph x", `Created /rs/eph\n`)
+	step("get -w /rs", `v0\n`)
+	step("ls -w /rs", `\[eph\]\n`)
+	step("stat -w /rs/new", `Node does not exist: /rs/new\n`)
+	step("get -w /rs/eph", `x\n`)
+	step("stat -w /rs/gone", `Node does not exist: /rs/gone\n`)
+	step("addWatch -m persistent_recursive /rs/deep", ``)
+	step("sync /", `Sync is OK\n`)
+
+	pid := cli.cmd.Process.Pid
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	srv.Kill()
+	srv2 := start(dir, port)
+	c := goClient(t, srv2.Addr)
+	if _, err := c.Set("/rs", []byte("v1"), 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/rs/new", "/rs/deep"} {
+		if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	from := cli.out.Len()
+	syscall.Kill(pid, syscall.SIGCONT)
+	resumed = true
+	// SetWatches brings the changes made while the client was away
+	for _, ev := range []string{"type:NodeDataChanged path:/rs\n", "type:NodeChildrenChanged path:/rs\n",
+		"type:NodeCreated path:/rs/new\n"} {
+		if out, ok := cli.out.waitMatch(from, regexp.MustCompile(regexp.QuoteMeta(ev)), 30*time.Second); !ok {
+			t.Fatalf("no %q after the restart:\n%s", ev, out)
+		}
+	}
+	step("getEphemerals", `\[/rs/eph\]\n`)
+	step("get /rs", `v1\n`)
+	// the persistent recursive watch was re-registered (SetWatches2)
+	step("create /rs/deep/x", `Created /rs/deep/x\n`)
+	step("set /rs/eph y", ``)
+	step("sync /", `Sync is OK\n`)
+	cli.send(t, "quit")
+	if exited, err := cli.wait(30 * time.Second); !exited || err != nil {
+		t.Fatalf("zkCli did not quit: %v %v", exited, err)
+	}
+	return cli.out.String()
+}
+
+// TestZkCliServerRestart: a Java client keeps its session and watches
+// across a server restart; the watches catch up on what changed while it
+// was away (SetWatches / SetWatches2 with its last zxid), in zen as in
+// ZooKeeper.
+func TestZkCliServerRestart(t *testing.T) {
+	requireCli(t)
+	bin := ztest.ZenBinary(t)
+	var zkOut, zenOut string
+	t.Run("run", func(t *testing.T) {
+		t.Run("zookeeper", func(t *testing.T) {
+			t.Parallel()
+			zkOut = cliRestartScenario(t, func(dir string, port int) *ztest.Proc {
+				return ztest.StartZooKeeperAt(t, dir, port, cliSessionTimeout)
+			})
+		})
+		t.Run("zen", func(t *testing.T) {
+			t.Parallel()
+			zenOut = cliRestartScenario(t, func(dir string, port int) *ztest.Proc {
+				return ztest.StartZenProc(t, bin, dir, port, []string{cliSessionTimeout})
+			})
+		})
+	})
+	if t.Failed() {
+		return
+	}
+	zen, zk := normaliseCli(zenOut, "ADDR"), normaliseCli(zkOut, "ADDR")
+	if !slices.Equal(zk.ordered, zen.ordered) {
+		t.Errorf("CLI output differs between ZooKeeper and zen:\n%s", diffLines(zk.ordered, zen.ordered))
+	}
+	if !slices.Equal(zk.async, zen.async) {
+		t.Errorf("watch events differ:\nonly from zookeeper: %q\nonly from zen:       %q",
+			minus(zk.async, zen.async), minus(zen.async, zk.async))
+	}
+	for _, e := range []string{
+		"WatchedEvent state:Disconnected type:None path:null",
+		"WatchedEvent state:SyncConnected type:NodeDataChanged path:/rs",
+		"WatchedEvent state:SyncConnected type:NodeChildrenChanged path:/rs",
+		"WatchedEvent state:SyncConnected type:NodeCreated path:/rs/new",
+		"WatchedEvent state:SyncConnected type:NodeCreated path:/rs/deep/x",
+		"WatchedEvent state:SyncConnected type:NodeDataChanged path:/rs/eph",
+	} {
+		if !slices.Contains(zen.async, e) {
+			t.Errorf("zen: missing %q in %q", e, zen.async)
+		}
+	}
+	for _, e := range []string{"WatchedEvent state:Expired type:None path:null",
+		"WatchedEvent state:SyncConnected type:NodeCreated path:/rs/deep"} {
+		if slices.Contains(zen.async, e) {
+			t.Errorf("zen: unexpected %q", e)
+		}
+	}
+	if t.Failed() {
+		t.Logf("zen transcript:\n%s", zenOut)
 	}
 }

@@ -849,6 +849,47 @@ def recipe_expiry():
     fact("expiry_new_session", "ok")
 
 
+# ---------------------------------------------------------------- restart
+
+def recipe_restart():
+    """The driver freezes us, restarts the server from its data dir and
+    changes nodes we watch: the session must survive (same id, ephemeral
+    kept) and kazoo's watch recipes must see the changes. (kazoo 2.8 drops
+    plain watches on a disconnect, so the recipes re-register them.)"""
+    c = client(timeout=10.0)
+    states = []
+    c.add_listener(states.append)
+    c.create(p("rs", "eph"), b"e", ephemeral=True, makepath=True)
+    c.create(p("rs", "data"), b"v0")
+    datas, kids = [], []
+    DataWatch(c, p("rs", "data"), lambda d, s: datas.append(d))
+    ChildrenWatch(c, p("rs"), lambda k: kids.append(sorted(k)))
+    wait_for(lambda: datas == [b"v0"] and kids == [["data", "eph"]],
+             what="initial watch callbacks")
+    old_id = c.client_id[0]
+    print("READY 0x%x" % old_id, flush=True)
+    line = sys.stdin.readline().strip()
+    check(line == "GO", "driver said %r" % line)
+    try:
+        wait_for(lambda: datas[-1] == b"v1" and
+                 kids[-1] == ["data", "eph", "new"], 20)
+    except CheckError:
+        raise CheckError("watchers after the restart: data %r, children %r, "
+                         "states %r" % (datas, kids, states))
+    check(KazooState.SUSPENDED in states, "never suspended: %r" % states)
+    check(KazooState.LOST not in states, "session lost: %r" % states)
+    check(c.client_id[0] == old_id, "new session 0x%x after the restart" %
+          c.client_id[0])
+    _, st = c.get(p("rs", "eph"))
+    check(st.ephemeralOwner == old_id, "ephemeral owner %x" %
+          st.ephemeralOwner)
+    # the session is usable: a new ephemeral, a write
+    c.create(p("rs", "eph2"), ephemeral=True)
+    c.set(p("rs", "data"), b"v2")
+    wait_for(lambda: datas[-1] == b"v2", what="data watch after reconnect")
+    fact("restart_same_session", "ok")
+
+
 def main():
     global HOSTS, ROOT
     if len(sys.argv) != 4:
