@@ -552,3 +552,33 @@ func TestZkCliServerRestart(t *testing.T) {
 		t.Logf("zen transcript:\n%s", zenOut)
 	}
 }
+
+// TestZkCliQuotaMatchesZooKeeper: setquota/listquota/delquota. The CLI
+// writes the zookeeper_limits and zookeeper_stats nodes under
+// /zookeeper/quota; the server keeps zookeeper_stats (count=N,bytes=M of
+// the subtree) up to date on every create, delete and setData below the
+// quota root.
+func TestZkCliQuotaMatchesZooKeeper(t *testing.T) {
+	requireCli(t)
+	zkSrv := ztest.StartZooKeeper(t, cliSessionTimeout)
+	zenSrv := startZen(t, cliSessionTimeout)
+	b, err := os.ReadFile(testdata("zkcli_quota.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := func(out string) bool { return strings.Contains(out, "Sync is OK") }
+	zen, _ := runBoth(t, zenSrv.Addr, zkSrv.Addr, string(b), done)
+	containsInOrder(t, "zen quota transcript", zen.ordered, []string{
+		"Output stat for /qq count=2,bytes=4",
+		"count=2,bytes=4",
+		"Output stat for /qq count=4,bytes=12",
+		"Output stat for /qq count=4,bytes=18",
+		"Output stat for /qq count=3,bytes=16",
+		"Output quota for /qq count=5,bytes=100=;byteHardLimit=-1;countHardLimit=-1",
+		"Output stat for /qq count=3,bytes=16",
+		"count=3,bytes=16",
+		"/qq/a has a parent /qq which has a quota",
+		"Output stat for /other count=1,bytes=0",
+		"Output stat for /other count=2,bytes=2",
+	})
+}
