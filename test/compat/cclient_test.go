@@ -2,6 +2,7 @@ package compat
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"regexp"
 	"slices"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zen-coord/zen/internal/ztest"
 )
 
 const cliMt = "/usr/lib/zookeeper/bin/cli_mt"
@@ -248,4 +250,79 @@ func TestCClient(t *testing.T) {
 			t.Errorf("no EXPIRED_SESSION_STATE event:\n%s", out)
 		}
 	})
+}
+
+// TestCClientServerRestart: the C client keeps its session across a
+// server restart (new process, same data dir and port) and re-arms its
+// watches with SetWatches (xid -8), which fire for what changed while it
+// was away.
+func TestCClientServerRestart(t *testing.T) {
+	requireCliMt(t)
+	cfg := []string{"maxSessionTimeout=30000"}
+	var start func(dir string, port int) *ztest.Proc
+	if againstZK() {
+		start = func(dir string, port int) *ztest.Proc { return ztest.StartZooKeeperAt(t, dir, port, cfg...) }
+	} else {
+		bin := ztest.ZenBinary(t)
+		start = func(dir string, port int) *ztest.Proc { return ztest.StartZenProc(t, bin, dir, port, cfg) }
+	}
+	dir := t.TempDir()
+	srv := start(dir, 0)
+	_, portStr, _ := net.SplitHostPort(srv.Addr)
+	port, _ := strconv.Atoi(portStr)
+
+	s := startCShell(t, srv.Addr)
+	sid := fmt.Sprintf("%x", s.session)
+	s.do(t, "create /rw", `\[/rw\]: rc = 0\n`)
+	s.do(t, "create /rw/d", `\[/rw/d\]: rc = 0\n`)
+	s.do(t, "create +e /rw/eph", `\[/rw/eph\]: rc = 0\n`)
+	s.do(t, "wexists /rw/new", `Error -101 for /rw/new\n`)
+	s.send(t, "wexists /rw/d") // exists: a data watch
+	s.send(t, "wexists /rw/eph")
+	s.do(t, "sync /rw", `\[/rw\]: rc = 0\n\tname = /rw\n`)
+
+	pid := s.cmd.Process.Pid
+	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resumed := false
+	defer func() {
+		if !resumed {
+			syscall.Kill(pid, syscall.SIGCONT)
+		}
+	}()
+	srv.Kill()
+	srv2 := start(dir, port)
+	c := goClient(t, srv2.Addr)
+	if _, err := c.Set("/rw/d", []byte("changed"), -1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create("/rw/new", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	from := s.out.Len()
+	syscall.Kill(pid, syscall.SIGCONT)
+	resumed = true
+	for _, ev := range []string{
+		"Watcher CHANGED_EVENT state = CONNECTED_STATE for path /rw/d\n",
+		"Watcher CREATED_EVENT state = CONNECTED_STATE for path /rw/new\n",
+	} {
+		if out, ok := s.out.waitMatch(from, regexp.MustCompile(regexp.QuoteMeta(ev)), 30*time.Second); !ok {
+			t.Fatalf("no %q after the restart:\n%s", ev, out)
+		}
+	}
+	// same session: its ephemeral is still there and it can write
+	s.do(t, "get /rw/d", `/rw/d: rc = 0\n value_len = 7\nchanged\n`)
+	s.do(t, "set /rw/eph x", `Watcher CHANGED_EVENT state = CONNECTED_STATE for path /rw/eph\n`)
+	s.do(t, "myid", `session Id = `+sid+`\n`)
+	out := s.out.String()[from:]
+	for _, bad := range []string{"EXPIRED_SESSION_STATE", "Got a new session id"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("the C client lost its session across the restart (%s):\n%s", bad, out)
+		}
+	}
+	_, st, err := c.Exists("/rw/eph")
+	if err != nil || st == nil || uint64(st.EphemeralOwner) != s.session {
+		t.Errorf("ephemeral after the restart: %+v %v", st, err)
+	}
 }

@@ -374,6 +374,9 @@ func TestZkCliSessionsChrootAuthFailure(t *testing.T) {
 		"create -e /eph x",
 		"getEphemerals",
 		"whoami",
+		"create -t 1000 /ttl x",
+		"create -s -t 1000 /ttl x",
+		"stat /",
 		"close",
 		"connect {{ADDR}}",
 		"getEphemerals",
@@ -405,6 +408,9 @@ func TestZkCliSessionsChrootAuthFailure(t *testing.T) {
 	zen, _ := runBoth(t, zenSrv.Addr, zkSrv.Addr, script, done)
 	containsInOrder(t, "zen CLI transcript", zen.ordered, []string{
 		"Created /eph", "[/eph]", "Auth scheme: User", "ip: 127.0.0.1",
+		// TTL nodes need extendedTypesEnabled
+		"KeeperErrorCode = Unimplemented for /ttl", "KeeperErrorCode = Unimplemented for /ttl",
+		"cversion = 0", // the root: -1 + one creation (/eph)
 		"[]", "Node does not exist: /eph",
 		"Created /jail", "Created /inside", "Created /s-0000000001", "[inside, s-0000000001]", "i",
 		"numChildren = 2", "Created /je", "[/jail/je]", "[/jail/je]", "[]",
