@@ -127,7 +127,7 @@ func (w Workload) openLoop() bool {
 
 // Config is one benchmark run.
 type Config struct {
-	Servers        []string      // host:port; session i connects to Servers[i%len]
+	Servers        []string      // host:port; session i connects to Servers[i%len] (one ensemble for lock and watch-fanout)
 	Workload       Workload      // what to run
 	Clients        int           // sessions (watchers for watch-fanout)
 	Inflight       int           // pipelined outstanding requests per session

@@ -247,13 +247,15 @@ type pipelineReq func(i int, xid int32, b []byte) []byte
 
 // Pipeline sends n requests keeping up to depth outstanding and hands each
 // reply, in order, to done (body aliases the read buffer). It is the bulk
-// path of setup and cleanup. The first error from done stops it.
+// path of setup and cleanup. The first error from done stops it, and so
+// does a server that sends nothing for callTimeout.
 func (c *Conn) Pipeline(n, depth int, gen pipelineReq, done func(i int, h proto.ReplyHeader, body []byte) error) error {
 	if depth < 1 {
 		depth = 1
 	}
 	xids := make([]int32, depth)
 	sent, recv := 0, 0
+	defer c.nc.SetReadDeadline(time.Time{})
 	for recv < n {
 		for sent < n && sent-recv < depth {
 			xid := c.NextXid()
@@ -272,6 +274,7 @@ func (c *Conn) Pipeline(n, depth int, gen pipelineReq, done func(i int, h proto.
 			}
 			if p == nil {
 				if recv < sent && (sent == n || sent-recv >= depth) {
+					c.nc.SetReadDeadline(time.Now().Add(callTimeout))
 					if err := c.Fill(); err != nil {
 						return err
 					}

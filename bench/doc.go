@@ -16,7 +16,9 @@
 //	layout.go     the znode layout under /zen-bench, setup and cleanup
 //	hist.go       HdrHistogram wrapper, percentiles, percentile curves
 //	procstat.go   CPU and RSS from /proc/PID/stat and /proc/PID/status
-//	run.go        Run: setup, sessions, phases, progress, results
+//	run.go        Run: setup, sessions, phases, results
+//	progress.go   the live progress line
+//	wait.go       WaitServing (restart-to-serving checks)
 //	result.go     Result (JSON), the text summary
 //	report.go     the self-contained HTML report (inline SVG plots)
 //	compare.go    the markdown comparison table of several results

@@ -24,6 +24,10 @@ const benchUsage = `usage:
 workloads: ` + bench.Workloads + `
 `
 
+// openLoopInflight is the default cap on outstanding requests per session
+// with -rate.
+const openLoopInflight = 128
+
 // runBench is `zen bench`.
 func runBench(args []string) int {
 	if len(args) > 0 {
@@ -61,10 +65,10 @@ func benchRunFlags(f *benchFlags) *flag.FlagSet {
 	}
 	d := bench.DefaultConfig()
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.StringVar(&f.servers, "servers", "127.0.0.1:2181", "comma list of host:port; session i connects to servers[i % n]")
+	fs.StringVar(&f.servers, "servers", "127.0.0.1:2181", "comma list of host:port; session i connects to servers[i % n] (lock and watch-fanout need them to be one ensemble)")
 	fs.StringVar(&f.workload, "workload", "get", "workload: "+bench.Workloads)
 	fs.IntVar(&f.clients, "clients", d.Clients, "sessions (watch-fanout: watchers)")
-	fs.IntVar(&f.inflight, "inflight", d.Inflight, "pipelined outstanding requests per session (lock: contenders per session)")
+	fs.IntVar(&f.inflight, "inflight", d.Inflight, "pipelined outstanding requests per session (lock: contenders per session; with -rate: a cap, default 128)")
 	fs.DurationVar(&f.duration, "duration", d.Duration, "measured time (delete: a cap, 0 = until done; load: ignored)")
 	fs.DurationVar(&f.warmup, "warmup", d.Warmup, "unmeasured warm-up before measuring (load: ignored)")
 	fs.IntVar(&f.valueSize, "value-size", d.ValueSize, "bytes of data per set/create")
@@ -109,6 +113,13 @@ func benchRun(args []string) int {
 	cfg.Workload = w
 	cfg.Servers = bench.ParseServers(f.servers)
 	cfg.Clients, cfg.Inflight = f.clients, f.inflight
+	inflightSet := false
+	fs.Visit(func(fl *flag.Flag) { inflightSet = inflightSet || fl.Name == "inflight" })
+	if f.rate > 0 && !inflightSet {
+		// In open loop the schedule decides when requests go; -inflight only
+		// caps what may be outstanding, so by default leave it generous.
+		cfg.Inflight = openLoopInflight
+	}
 	cfg.Duration, cfg.Warmup = f.duration, f.warmup
 	cfg.ValueSize, cfg.Keys, cfg.Rate = f.valueSize, f.keys, f.rate
 	cfg.Label, cfg.Seed, cfg.Root = f.label, f.seed, f.root
