@@ -161,6 +161,8 @@ func TestKazooRecipes(t *testing.T) {
 			"acl":                  "ok",
 			"auth_failed":          "ok",
 			"chroot":               "ok",
+			"watches":              "ok",
+			"read_only_flag":       "ok",
 			"server_version_major": "3",
 		})
 		data, st, err := check.Get("/kazoo-api/api/empty")

@@ -796,6 +796,36 @@ def recipe_client():
     fact("chroot", "ok")
 
     check(c.sync(base) == base, "sync")
+
+    # one-shot watches: creation, data, children, deletion
+    evs = []
+    w = lambda ev: evs.append((ev.type, ev.path))
+    check(other.exists(base + "/w", watch=w) is None, "w exists")
+    c.create(base + "/w", b"1")
+    wait_for(lambda: evs == [("CREATED", base + "/w")], what="CREATED")
+    other.get(base + "/w", watch=w)
+    other.get_children(base + "/w", watch=w)
+    c.create(base + "/w/k")
+    wait_for(lambda: evs[1:] == [("CHILD", base + "/w")], what="CHILD")
+    other.get_children(base + "/w", watch=w)
+    c.delete(base + "/w/k")
+    c.delete(base + "/w")
+    # data watch and child watch on a deleted node: one DELETED each
+    wait_for(lambda: sorted(evs[2:]) == [("CHILD", base + "/w"),
+                                         ("DELETED", base + "/w")],
+             what="DELETED, got %r" % evs)
+    time.sleep(0.2)
+    check(len(evs) == 4, "extra events %r" % evs)
+    fact("watches", "ok")
+
+    # a client that allows read-only servers still gets a read-write session
+    ro = KazooClient(hosts=HOSTS, timeout=10, read_only=True)
+    ro.start(timeout=15)
+    CLIENTS.append(ro)
+    check(ro.client_state == "CONNECTED", "read_only client state %s" %
+          ro.client_state)
+    ro.create(base + "/from-ro")
+    fact("read_only_flag", "ok")
     # four-letter words through kazoo
     check(c.command(b"ruok") == "imok", "ruok")
     check("zk_znode_count" in c.command(b"mntr"), "mntr")
