@@ -39,6 +39,12 @@ var ErrSessionRefused = errors.New("bench: server refused the session")
 // Dial connects to addr and establishes a new session asking for the given
 // session timeout. The whole exchange is bounded by dialTimeout.
 func Dial(addr string, dialTimeout, sessionTimeout time.Duration) (*Conn, error) {
+	return dial(addr, dialTimeout, sessionTimeout, initialReadBuffer)
+}
+
+// dial is Dial with the initial read buffer size (small for connections
+// that live for one request, like the sessions workload's).
+func dial(addr string, dialTimeout, sessionTimeout time.Duration, rbufSize int) (*Conn, error) {
 	deadline := time.Now().Add(dialTimeout)
 	nc, err := net.DialTimeout("tcp", addr, dialTimeout)
 	if err != nil {
@@ -47,7 +53,7 @@ func Dial(addr string, dialTimeout, sessionTimeout time.Duration) (*Conn, error)
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetNoDelay(true)
 	}
-	c := &Conn{nc: nc, Addr: addr, rbuf: make([]byte, initialReadBuffer), wbuf: make([]byte, 0, 4096)}
+	c := &Conn{nc: nc, Addr: addr, rbuf: make([]byte, rbufSize), wbuf: make([]byte, 0, min(rbufSize, 4096))}
 	nc.SetDeadline(deadline)
 	req := proto.ConnectRequest{
 		Timeout:     int32(sessionTimeout / time.Millisecond),

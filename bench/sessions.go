@@ -33,7 +33,7 @@ func (s *session) churnLoop() {
 			return
 		}
 		t0 := r.now()
-		c, err := Dial(addr, cfg.DialTimeout, cfg.SessionTimeout)
+		c, err := dial(addr, cfg.DialTimeout, cfg.SessionTimeout, 256)
 		if err != nil {
 			if errors.Is(err, ErrSessionRefused) {
 				s.fail(proto.ErrSessionExpired)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -57,6 +58,7 @@ type benchFlags struct {
 	seed                               uint64
 	jsonOut, lockCounter, noCleanup    bool
 	progress                           bool
+	cpuProfile                         string
 }
 
 func benchRunFlags(f *benchFlags) *flag.FlagSet {
@@ -85,6 +87,7 @@ func benchRunFlags(f *benchFlags) *flag.FlagSet {
 	fs.StringVar(&f.root, "root", d.Root, "znode under which the bench works")
 	fs.DurationVar(&f.sessionTimeout, "session-timeout", d.SessionTimeout, "requested session timeout")
 	fs.BoolVar(&f.progress, "progress", true, "live progress line on stderr")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write the harness's CPU profile to this file")
 	f.fs = fs
 	return fs
 }
@@ -141,6 +144,19 @@ func benchRun(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if f.cpuProfile != "" {
+		pf, err := os.Create(f.cpuProfile)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+			return 1
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
+			return 1
+		}
+		defer pprof.StopCPUProfile()
+	}
 	res, err := bench.Run(ctx, cfg)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
