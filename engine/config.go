@@ -233,10 +233,19 @@ func (c *Config) set(key, val string) error {
 		c.ReconfigEnabled, err = parseBool(val)
 	case "skipACL":
 		c.SkipACL, err = parseBool(val)
-	case "initLimit", "syncLimit", "admin.enableServer", "admin.serverPort", "standaloneEnabled",
-		"electionAlg", "quorumListenOnAllIPs", "peerType":
-		// Accepted and ignored by a standalone server.
-		c.Unknown = append(c.Unknown, key)
+	case "initLimit", "syncLimit", "admin.serverPort":
+		// Checked like ZK does, then unused by a standalone server.
+		_, err = parseInt(val, 1)
+	case "electionAlg":
+		if n, err = parseInt(val, 0); err == nil && n != 3 {
+			err = fmt.Errorf("only electionAlg=3 (fast leader election) exists")
+		}
+	case "standaloneEnabled", "quorumListenOnAllIPs", "admin.enableServer", "reconfigEnabled.ignored":
+		_, err = parseBool(val)
+	case "peerType":
+		if val != "observer" && val != "participant" {
+			err = fmt.Errorf("must be observer or participant, got %q", val)
+		}
 	default:
 		if strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group.") || strings.HasPrefix(key, "weight.") {
 			c.Unknown = append(c.Unknown, key)

@@ -78,7 +78,8 @@ type Server struct {
 	snapshotting atomic.Bool
 	snapWG       sync.WaitGroup
 
-	stopOnce  sync.Once
+	stopOnce  sync.Once // Close
+	haltOnce  sync.Once // closing stop
 	stop      chan struct{}
 	wg        sync.WaitGroup
 	fatalOnce sync.Once
@@ -143,7 +144,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		Loops:         opts.Loops,
 		MaxFrame:      cfg.MaxBuffer,
 		MaxConnsPerIP: cfg.MaxClientCnxns,
-		MaxOutbound:   256 << 20,
+		MaxOutbound:   64 << 20,
 		Logf:          s.logf,
 	}, s)
 	if err := s.np.Start(); err != nil {
@@ -193,7 +194,13 @@ func (s *Server) recover() error {
 	start := time.Now()
 	var t *tree.Tree
 	var base int64
+	purged := lw.PurgedThrough()
 	for _, z := range lw.Snapshots() {
+		if z < purged {
+			// The log no longer holds the txns after this snapshot.
+			s.logf("snapshot %#x is older than the purged log (%#x); not usable", z, purged)
+			continue
+		}
 		loaded, zxid, err := loadSnapshot(lw, z)
 		if err != nil {
 			s.logf("snapshot %#x is unusable, trying an older one: %v", z, err)
@@ -203,6 +210,10 @@ func (s *Server) recover() error {
 		break
 	}
 	if t == nil {
+		if purged > 0 {
+			lw.Close()
+			return fmt.Errorf("no usable snapshot, and the log was purged through %#x: refusing to serve a partial tree", purged)
+		}
 		t = tree.New()
 	}
 	n := 0
@@ -439,16 +450,24 @@ func (s *Server) MetricsAddr() string { return s.cfg.MetricsAddr }
 func (s *Server) Close() error {
 	var err error
 	s.stopOnce.Do(func() {
+		// Background work stops first: no session may expire because the
+		// server stopped reading its pings while shutting down.
+		s.halt()
 		if s.np != nil {
-			s.np.Stop()
+			if err := s.np.Stop(); err != nil {
+				s.logf("stopping the network loops: %v", err)
+			}
 		}
 		err = s.shutdownCore()
 	})
 	return err
 }
 
+// halt stops the proposer, expiry, reaping and purge goroutines.
+func (s *Server) halt() { s.haltOnce.Do(func() { close(s.stop) }) }
+
 func (s *Server) shutdownCore() error {
-	close(s.stop)
+	s.halt()
 	s.wg.Wait()
 	if s.node != nil {
 		s.node.Stop()

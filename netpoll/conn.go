@@ -118,5 +118,17 @@ func (c *Conn) flush() bool {
 	return true
 }
 
+// pendingOut is the output appended but not yet handed to gnet.
+func (c *Conn) pendingOut() int {
+	c.mu.Lock()
+	n := len(c.out)
+	c.mu.Unlock()
+	return n
+}
+
+// flushEarly is the pending output (bytes) at which the loop flushes in the
+// middle of a burst of frames.
+const flushEarly = 256 << 10
+
 // maxKeptBuffer bounds the output buffer a connection keeps between flushes.
 const maxKeptBuffer = 256 << 10

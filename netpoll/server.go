@@ -111,12 +111,19 @@ func (s *Server) Start() error {
 // Addr is the bound address (host:port), valid after Start.
 func (s *Server) Addr() string { return s.addr }
 
-// Stop closes every connection and the listener.
+// Stop closes every connection and the listener. It waits at most a few
+// seconds: a peer that stopped reading cannot hold the shutdown up.
 func (s *Server) Stop() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	err := s.eng.Stop(ctx)
-	<-s.done
+	select {
+	case <-s.done:
+	case <-time.After(5 * time.Second):
+		if err == nil {
+			err = errors.New("netpoll: event loops did not stop within 5s")
+		}
+	}
 	return err
 }
 
@@ -216,6 +223,14 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 		}
 		keep = s.h.Frame(c, frame[4:])
 		gc.Discard(total)
+		if keep && c.pendingOut() > flushEarly {
+			// Big replies: hand them to the socket now rather than after
+			// the whole input is processed, and stop a peer that does not
+			// read before it costs unbounded memory.
+			if !c.flush() {
+				keep = false
+			}
+		}
 	}
 	if !c.flush() || !keep || c.closeReq.Load() {
 		return gnet.Close

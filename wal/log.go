@@ -274,3 +274,11 @@ func (l *Log) LastZxid() int64 { return l.last.Load() }
 
 // FirstZxid returns the lowest zxid in the log, 0 if it is empty.
 func (l *Log) FirstZxid() int64 { return l.first.Load() }
+
+// PurgedThrough is the highest zxid Purge has removed (0 if none): a
+// snapshot older than this cannot be completed from the log.
+func (l *Log) PurgedThrough() int64 {
+	l.wmu.Lock()
+	defer l.wmu.Unlock()
+	return l.floor
+}
