@@ -58,8 +58,23 @@ func StartZooKeeperAt(t testing.TB, dir string, port int, extra ...string) *Proc
 			t.Logf("ZooKeeper log (%s):\n%s", dir, p.Output())
 		}
 	})
-	if !WaitRuok(p.Addr, 60*time.Second, p.done) {
+	if !WaitRuok(p.Addr, 60*time.Second, p.done) || !WaitServing(p.Addr, 60*time.Second) {
 		t.Fatalf("ZooKeeper did not come up on %s:\n%s", p.Addr, p.Output())
 	}
 	return p
+}
+
+// WaitServing polls the srvr 4lw until the server says it serves clients
+// (a "Mode:" line). ZooKeeper answers ruok with imok before it serves:
+// a client connecting in between is dropped ("ZooKeeperServer not
+// running").
+func WaitServing(addr string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if out, err := FourLetter(addr, "srvr"); err == nil && strings.Contains(out, "\nMode: ") {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }

@@ -40,9 +40,20 @@ func startZen(t *testing.T, cfg ...string) *ztest.Proc {
 func startTarget(t *testing.T, cfg ...string) *ztest.Proc {
 	t.Helper()
 	if againstZK() {
-		return ztest.StartZooKeeper(t, cfg...)
+		return startZooKeeper(t, cfg...)
 	}
 	return startZen(t, cfg...)
+}
+
+// startZooKeeper is ztest.StartZooKeeper, returning only once ZooKeeper
+// serves clients (it answers ruok earlier than that).
+func startZooKeeper(t *testing.T, cfg ...string) *ztest.Proc {
+	t.Helper()
+	p := ztest.StartZooKeeper(t, cfg...)
+	if !ztest.WaitServing(p.Addr, 60*time.Second) {
+		t.Fatalf("ZooKeeper on %s never served:\n%s", p.Addr, p.Output())
+	}
+	return p
 }
 
 type nopLogger struct{}

@@ -255,7 +255,7 @@ func runBoth(t *testing.T, zenAddr, zkAddr, script string, done func(string) boo
 // both with extended types enabled, and requires the same transcript.
 func TestZkCliMatchesZooKeeper(t *testing.T) {
 	requireCli(t)
-	zkSrv := ztest.StartZooKeeper(t, "extendedTypesEnabled=true", cliSessionTimeout)
+	zkSrv := startZooKeeper(t, "extendedTypesEnabled=true", cliSessionTimeout)
 	zenSrv := startZen(t, "extendedTypesEnabled=true", cliSessionTimeout)
 	b, err := os.ReadFile(testdata("zkcli_script.txt"))
 	if err != nil {
@@ -368,7 +368,7 @@ func TestZkCliMatchesZooKeeper(t *testing.T) {
 // zen as in ZooKeeper.
 func TestZkCliSessionsChrootAuthFailure(t *testing.T) {
 	requireCli(t)
-	zkSrv := ztest.StartZooKeeper(t, cliSessionTimeout)
+	zkSrv := startZooKeeper(t, cliSessionTimeout)
 	zenSrv := startZen(t, cliSessionTimeout)
 	script := strings.Join([]string{
 		"create -e /eph x",
@@ -566,7 +566,7 @@ func TestZkCliServerRestart(t *testing.T) {
 // quota root.
 func TestZkCliQuotaMatchesZooKeeper(t *testing.T) {
 	requireCli(t)
-	zkSrv := ztest.StartZooKeeper(t, cliSessionTimeout)
+	zkSrv := startZooKeeper(t, cliSessionTimeout)
 	zenSrv := startZen(t, cliSessionTimeout)
 	b, err := os.ReadFile(testdata("zkcli_quota.txt"))
 	if err != nil {
