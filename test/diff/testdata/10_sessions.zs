@@ -139,7 +139,7 @@ s2 close
 s1 alive
 
 === session-expiry
-s1 connect timeout=400
+s1 connect timeout=1000
 s1 create /e x flags=ephemeral
 s2 connect
 s2 exists /e watch
@@ -159,7 +159,7 @@ s3 connect
 s3 exists /e
 
 === session-expiry-watches-and-ephemeral-parent
-s1 connect timeout=400
+s1 connect timeout=1000
 s1 create /p
 s1 create /p/e x flags=ephemeral
 s2 connect

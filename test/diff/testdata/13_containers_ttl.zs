@@ -68,15 +68,18 @@ s2 exists /c
 === container-in-multi-reaped variant=reap
 s1 connect
 s2 connect
+s2 addwatch /c persistent
 s1 multi [createcontainer /c; create /c/x; delete /c/x]
-s2 exists /c watch
+s2 wait-event
+s2 wait-event
+s2 wait-event
 s2 wait-event
 s2 exists /c
 
 === ttl-expired-reaped variant=reap
 s1 connect
 s2 connect
-s1 createttl /t x ttl=300
+s1 createttl /t x ttl=1000
 s2 exists /t watch
 s2 wait-event
 s2 exists /t
@@ -98,7 +101,7 @@ s2 exists /t
 s1 connect
 s2 connect
 s1 create /p
-s1 createttl /p/t- x ttl=200 flags=ttlseq
+s1 createttl /p/t- x ttl=1000 flags=ttlseq
 s2 ls /p watch
 s2 wait-event
 s2 ls2 /p

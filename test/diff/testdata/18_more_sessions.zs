@@ -50,7 +50,7 @@ s4 connect session=s1 timeout=100
 === session-expiry-of-resumed-session
 s1 connect timeout=10000
 s1 create /e x flags=ephemeral
-s2 connect session=s1 timeout=400
+s2 connect session=s1 timeout=1000
 s2 drop
 s3 connect
 s3 exists /e watch
