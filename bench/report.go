@@ -26,8 +26,10 @@ type series struct {
 	sr    *ServerResult
 }
 
-// WriteReport writes the HTML report of results.
-func WriteReport(w io.Writer, title string, results []*Result) error {
+// WriteReport writes the HTML report of results. labels orders the
+// overview's columns (its ratio is the first over the second); nil takes
+// them in order of appearance.
+func WriteReport(w io.Writer, title string, results []*Result, labels []string) error {
 	var b strings.Builder
 	esc := html.EscapeString
 	b.WriteString("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n")
@@ -50,6 +52,7 @@ svg text{font-family:inherit}
 		fmt.Fprintf(&b, "<p class=\"meta\">%d runs, generated %s on %s (%d CPUs, %s, %s). Latency is measured from the intended send time; percentile axes are logarithmic.</p>\n",
 			len(results), time.Now().UTC().Format("2006-01-02 15:04 UTC"), esc(m.Host), m.CPUs, esc(m.OS), esc(m.GoVersion))
 	}
+	writeOverview(&b, results, labels)
 	colors := map[string]string{}
 	color := func(name string) string {
 		if c, ok := colors[name]; ok {
@@ -272,4 +275,53 @@ func tickLabel(us float64) string {
 		return fmt.Sprintf("%gms", us/1000)
 	}
 	return fmt.Sprintf("%gs", us/1e6)
+}
+
+// writeOverview is the at-a-glance table at the top of a report with more
+// than one label: per case, each label's headline ops/s and p99, and the
+// ratio of the first label to the second.
+func writeOverview(b *strings.Builder, results []*Result, labels []string) {
+	cmp := Compare(results, labels)
+	if len(cmp.Labels) < 2 {
+		return
+	}
+	esc := html.EscapeString
+	a, z := cmp.Labels[0], cmp.Labels[1]
+	fmt.Fprintf(b, "<h2>Overview</h2>\n<p class=\"meta\">Headline op per case; ratio = %s ÷ %s (ops/s: higher is better; p99: lower is better).</p>\n", esc(a), esc(z))
+	b.WriteString("<table><tr><th>case</th>")
+	for _, l := range cmp.Labels {
+		fmt.Fprintf(b, "<th>%s ops/s</th>", esc(l))
+	}
+	b.WriteString("<th>ratio</th>")
+	for _, l := range cmp.Labels {
+		fmt.Fprintf(b, "<th>%s p99</th>", esc(l))
+	}
+	b.WriteString("<th>ratio</th></tr>\n")
+	rows := append(append([]ComparisonRow(nil), cmp.Rows...), cmp.Load...)
+	for _, r := range rows {
+		fmt.Fprintf(b, "<tr><td>%s</td>", esc(r.Case))
+		for _, l := range cmp.Labels {
+			fmt.Fprintf(b, "<td>%s</td>", orDash(r.By, l, func(f Figures) string { return FormatCount(f.OpsPerSec) }))
+		}
+		fmt.Fprintf(b, "<td>%s</td>", ratioCell(r.By[a].OpsPerSec, r.By[z].OpsPerSec))
+		for _, l := range cmp.Labels {
+			fmt.Fprintf(b, "<td>%s</td>", orDash(r.By, l, func(f Figures) string { return FormatMicros(f.P99) }))
+		}
+		fmt.Fprintf(b, "<td>%s</td></tr>\n", ratioCell(r.By[a].P99, r.By[z].P99))
+	}
+	b.WriteString("</table>\n")
+}
+
+func orDash(by map[string]Figures, l string, f func(Figures) string) string {
+	if v, ok := by[l]; ok {
+		return f(v)
+	}
+	return "–"
+}
+
+func ratioCell(x, y float64) string {
+	if x <= 0 || y <= 0 {
+		return "–"
+	}
+	return ratio(x/y) + "×"
 }

@@ -119,7 +119,7 @@ func TestReportHTML(t *testing.T) {
 	}
 	rs[1].Warnings = []string{"something <odd>"}
 	var b bytes.Buffer
-	if err := WriteReport(&b, "zen vs ZooKeeper", rs); err != nil {
+	if err := WriteReport(&b, "zen vs ZooKeeper", rs, []string{"zen", "zookeeper", "<zk&>"}); err != nil {
 		t.Fatal(err)
 	}
 	page := b.String()
@@ -162,5 +162,9 @@ func TestReportHTML(t *testing.T) {
 	}
 	if !strings.Contains(page, "<table>") || strings.Count(page, "<tr>") < 5 {
 		t.Fatal("tables missing")
+	}
+	// the overview compares the first two labels: zen does 3× zookeeper's get
+	if !strings.Contains(page, "<h2>Overview</h2>") || !strings.Contains(page, "<td>get 16x1</td><td>3.00k</td><td>1.00k</td><td>–</td><td>3.00×</td>") {
+		t.Fatal("overview missing")
 	}
 }

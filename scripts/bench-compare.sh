@@ -232,7 +232,7 @@ zk_version=$(dpkg-query -W -f='${Version}' zookeeper 2>/dev/null || echo unknown
   echo
 } >"$OUT/results.md"
 "$ZEN" bench table -labels zen,zookeeper -json "$OUT/summary.json" "$OUT"/json/*.json >>"$OUT/results.md"
-"$ZEN" bench report -title "zen vs Apache ZooKeeper" -o "$OUT/report.html" "$OUT"/json/*.json
+"$ZEN" bench report -labels zen,zookeeper -title "zen vs Apache ZooKeeper" -o "$OUT/report.html" "$OUT"/json/*.json
 echo
 cat "$OUT/results.md"
 echo

@@ -179,7 +179,7 @@ func benchRun(args []string) int {
 	}
 	if f.report != "" {
 		err := writeFile(f.report, func(w io.Writer) error {
-			return bench.WriteReport(w, "zen bench: "+res.Case, []*bench.Result{res})
+			return bench.WriteReport(w, "zen bench: "+res.Case, []*bench.Result{res}, nil)
 		})
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
@@ -284,6 +284,7 @@ func benchReport(args []string) int {
 	fs := flag.NewFlagSet("bench report", flag.ContinueOnError)
 	out := fs.String("o", "bench-report.html", "output file")
 	title := fs.String("title", "zen bench report", "page title")
+	labels := fs.String("labels", "", "comma list of labels for the overview's columns; the ratio is the first over the second")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -302,7 +303,11 @@ func benchReport(args []string) int {
 			runs = append(runs, r)
 		}
 	}
-	if err := writeFile(*out, func(w io.Writer) error { return bench.WriteReport(w, *title, runs) }); err != nil {
+	var ls []string
+	if *labels != "" {
+		ls = strings.Split(*labels, ",")
+	}
+	if err := writeFile(*out, func(w io.Writer) error { return bench.WriteReport(w, *title, runs, ls) }); err != nil {
 		fmt.Fprintf(os.Stderr, "zen bench report: %v\n", err)
 		return 1
 	}
