@@ -4,7 +4,6 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/zen-coord/zen/proto"
@@ -69,34 +68,91 @@ func (a *authSet) Allowed(acl []proto.ACL, perm int32) bool {
 	return false
 }
 
-// ipMatches reports whether client falls in the ACL id "addr" or
-// "addr/bits". IPv4 never matches IPv6.
+// ipMatches is ZooKeeper 3.8's IPAuthenticationProvider.matches: the
+// client's address and the ACL's "addr[/bits]" masked to bits and compared.
+// Only IPv4 exists there; an IPv6 client never matches.
 func ipMatches(aclID string, client netip.Addr) bool {
-	p, ok := parseIPACL(aclID)
-	if !ok || p.Addr().Is4() != client.Is4() {
+	acl, bits, ok := parseIPACL(aclID)
+	if !ok || !client.Is4() {
 		return false
 	}
-	return p.Contains(client)
+	c := client.As4()
+	return maskIPv4(c, bits) == maskIPv4(acl, bits)
 }
 
-// parseIPACL parses an ip-scheme ACL id.
-func parseIPACL(id string) (netip.Prefix, bool) {
+// parseIPACL parses an ip-scheme ACL id with Java's rules: "a.b.c.d" with
+// exactly four Integer.parseInt octets in 0..255 (so "01" and "+1" pass),
+// optionally "/bits" with bits in 0..32.
+func parseIPACL(id string) (addr [4]byte, bits int, ok bool) {
 	addrPart, bitsPart, hasBits := strings.Cut(id, "/")
-	addr, err := netip.ParseAddr(addrPart)
-	if err != nil || addr.Zone() != "" {
-		return netip.Prefix{}, false
+	octets := strings.Split(addrPart, ".")
+	if len(octets) != 4 {
+		return addr, 0, false
 	}
-	addr = addr.Unmap()
-	bits := addr.BitLen()
-	if hasBits {
-		b, err := strconv.Atoi(bitsPart)
-		if err != nil || b < 0 || b > addr.BitLen() {
-			return netip.Prefix{}, false
+	for i, o := range octets {
+		v, ok := javaParseInt(o)
+		if !ok || v < 0 || v > 255 {
+			return addr, 0, false
 		}
-		bits = b
+		addr[i] = byte(v)
 	}
-	p, err := addr.Prefix(bits)
-	return p, err == nil
+	bits = 32
+	if hasBits {
+		b, ok := javaParseInt(bitsPart)
+		if !ok || b < 0 || b > 32 {
+			return addr, 0, false
+		}
+		bits = int(b)
+	}
+	return addr, bits, true
+}
+
+func maskIPv4(a [4]byte, bits int) [4]byte {
+	for i := range a {
+		switch {
+		case bits >= 8:
+			bits -= 8
+		case bits <= 0:
+			a[i] = 0
+		default:
+			a[i] &= byte(0xff << (8 - bits))
+			bits = 0
+		}
+	}
+	return a
+}
+
+// javaParseInt is Integer.parseInt for ASCII input: an optional sign, then
+// decimal digits, within int32.
+func javaParseInt(s string) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	neg := false
+	if s[0] == '+' || s[0] == '-' {
+		neg = s[0] == '-'
+		s = s[1:]
+		if s == "" {
+			return 0, false
+		}
+	}
+	var v int64
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+		v = v*10 + int64(s[i]-'0')
+		if v > 1<<31 {
+			return 0, false
+		}
+	}
+	if neg {
+		v = -v
+	}
+	if v > 1<<31-1 || v < -(1<<31) {
+		return 0, false
+	}
+	return v, true
 }
 
 // digestID computes the digest-scheme id for "user:password".
@@ -155,7 +211,7 @@ func fixupACL(acl []proto.ACL, a *authSet) ([]proto.ACL, proto.Err) {
 			}
 			add(e)
 		case "ip":
-			if _, ok := parseIPACL(e.ID); !ok {
+			if _, _, ok := parseIPACL(e.ID); !ok {
 				return nil, proto.ErrInvalidACL
 			}
 			add(e)
