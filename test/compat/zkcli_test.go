@@ -457,7 +457,13 @@ func cliRestartScenario(t *testing.T, start func(dir string, port int) *ztest.Pr
 	step("get -w /rs/eph", `x\n`)
 	step("stat -w /rs/gone", `Node does not exist: /rs/gone\n`)
 	step("addWatch -m persistent_recursive /rs/deep", ``)
-	step("sync /", `Sync is OK\n`)
+	// enough exists watches that the client's SetWatches on reconnect
+	// needs several frames (it cuts them at 128 KiB of paths)
+	var sb strings.Builder
+	for i := range manyWatches {
+		fmt.Fprintf(&sb, "stat -w %s\n", watchPath(i))
+	}
+	step(sb.String()+"sync /", `Sync is OK\n`)
 
 	pid := cli.cmd.Process.Pid
 	if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil {
@@ -475,7 +481,7 @@ func cliRestartScenario(t *testing.T, start func(dir string, port int) *ztest.Pr
 	if _, err := c.Set("/rs", []byte("v1"), 0); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range []string{"/rs/new", "/rs/deep"} {
+	for _, p := range []string{"/rs/new", "/rs/deep", "/sw", watchPath(0), watchPath(manyWatches - 1)} {
 		if _, err := c.Create(p, nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
 			t.Fatal(err)
 		}
@@ -485,7 +491,8 @@ func cliRestartScenario(t *testing.T, start func(dir string, port int) *ztest.Pr
 	resumed = true
 	// SetWatches brings the changes made while the client was away
 	for _, ev := range []string{"type:NodeDataChanged path:/rs\n", "type:NodeChildrenChanged path:/rs\n",
-		"type:NodeCreated path:/rs/new\n"} {
+		"type:NodeCreated path:/rs/new\n", "type:NodeCreated path:" + watchPath(0) + "\n",
+		"type:NodeCreated path:" + watchPath(manyWatches-1) + "\n"} {
 		if out, ok := cli.out.waitMatch(from, regexp.MustCompile(regexp.QuoteMeta(ev)), 30*time.Second); !ok {
 			t.Fatalf("no %q after the restart:\n%s", ev, out)
 		}
@@ -495,12 +502,19 @@ func cliRestartScenario(t *testing.T, start func(dir string, port int) *ztest.Pr
 	// the persistent recursive watch was re-registered (SetWatches2)
 	step("create /rs/deep/x", `Created /rs/deep/x\n`)
 	step("set /rs/eph y", ``)
+	step("create "+watchPath(manyWatches/2), `Created `+watchPath(manyWatches/2)+`\n`)
 	step("sync /", `Sync is OK\n`)
 	cli.send(t, "quit")
 	if exited, err := cli.wait(30 * time.Second); !exited || err != nil {
 		t.Fatalf("zkCli did not quit: %v %v", exited, err)
 	}
 	return cli.out.String()
+}
+
+const manyWatches = 1500
+
+func watchPath(i int) string {
+	return fmt.Sprintf("/sw/w%04d-%s", i, strings.Repeat("x", 90))
 }
 
 // TestZkCliServerRestart: a Java client keeps its session and watches
@@ -543,6 +557,9 @@ func TestZkCliServerRestart(t *testing.T) {
 		"WatchedEvent state:SyncConnected type:NodeCreated path:/rs/new",
 		"WatchedEvent state:SyncConnected type:NodeCreated path:/rs/deep/x",
 		"WatchedEvent state:SyncConnected type:NodeDataChanged path:/rs/eph",
+		"WatchedEvent state:SyncConnected type:NodeCreated path:" + watchPath(0),
+		"WatchedEvent state:SyncConnected type:NodeCreated path:" + watchPath(manyWatches/2),
+		"WatchedEvent state:SyncConnected type:NodeCreated path:" + watchPath(manyWatches-1),
 	} {
 		if !slices.Contains(zen.async, e) {
 			t.Errorf("zen: missing %q in %q", e, zen.async)
