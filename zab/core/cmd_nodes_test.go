@@ -103,7 +103,7 @@ func (e *env) presetDisk(line string) error {
 			// A preset snapshot is committed history by definition.
 			for i, en := range t.snapSM {
 				if i >= len(e.committed) {
-					e.committed = append(e.committed, en)
+					e.addCommitted(en)
 				}
 			}
 		default:

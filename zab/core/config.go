@@ -51,6 +51,9 @@ type Config struct {
 	// MaxDiffEntries: a learner that needs more entries than this is synced
 	// with a snapshot instead (0: default 100000; negative: no limit).
 	MaxDiffEntries int
+	// Logger, if set, gets a line on each role change with its reason.
+	Logger func(format string, args ...any)
+
 	// MaxMsgEntries caps the entries in one PROPOSAL or INFORM message of a
 	// sync stream. Default 1024.
 	MaxMsgEntries int

@@ -14,8 +14,10 @@ package core
 // counted and never proposed. Non-LOOKING servers answer a LOOKING
 // server's vote with their own.
 //
-// Votes are built from durable state only (Durable current epoch, the last
-// entry known durable), so they may be sent at once.
+// A vote carries this server's current epoch and last zxid, which may not
+// be durable yet (a truncation, a snapshot install or entries in flight):
+// vote messages are therefore held until everything persisted so far is
+// durable, so no vote ever claims more than the disk holds.
 
 type election struct {
 	proposal Vote
@@ -53,7 +55,7 @@ func (n *Node) selfVote() Vote {
 	if n.observer {
 		return Vote{Zxid: -1, Epoch: -1}
 	}
-	return Vote{Leader: n.id, Zxid: n.log.stableLast, Epoch: n.durableHS.CurrentEpoch}
+	return Vote{Leader: n.id, Zxid: n.log.lastZxid(), Epoch: n.hs.CurrentEpoch}
 }
 
 // better reports whether a beats b: only voters can win; then by epoch,
@@ -74,14 +76,15 @@ func (n *Node) better(a, b Vote) bool {
 	return a.Leader > b.Leader
 }
 
-func (n *Node) voteMsg(to int64) Message {
-	return Message{Type: MsgVote, To: to, Round: n.round, State: n.state, Vote: n.vote}
+// sendVote sends our vote to one server, once our state is durable.
+func (n *Node) sendVote(to int64) {
+	n.sendAfterPersist(Message{Type: MsgVote, To: to, Round: n.round, State: n.state, Vote: n.vote})
 }
 
 func (n *Node) broadcastVote() {
 	for _, v := range n.voters {
 		if v != n.id {
-			n.send(n.voteMsg(v))
+			n.sendVote(v)
 		}
 	}
 }
@@ -96,18 +99,23 @@ func (n *Node) setProposal(v Vote) {
 func (n *Node) stepVote(m Message) {
 	if n.state != Looking {
 		if m.State == Looking {
-			n.send(n.voteMsg(m.From))
+			n.sendVote(m.From)
 		}
 		return
 	}
 	e := n.elect
 	if !n.isVoter(m.From) {
 		if m.State == Looking {
-			n.send(n.voteMsg(m.From))
+			n.sendVote(m.From)
 		}
 		return
 	}
 	if m.State == Looking {
+		if m.Vote.Leader == n.id {
+			// A vote for us may carry an older state of ours (our log may
+			// have been truncated since): only our own word counts.
+			m.Vote = n.selfVote()
+		}
 		switch {
 		case m.Round > n.round:
 			n.round = m.Round
@@ -119,7 +127,7 @@ func (n *Node) stepVote(m Message) {
 			n.setProposal(best)
 			n.broadcastVote()
 		case m.Round < n.round:
-			n.send(n.voteMsg(m.From))
+			n.sendVote(m.From)
 			return
 		default:
 			if n.better(m.Vote, e.proposal) {
@@ -153,13 +161,15 @@ func (n *Node) stepVote(m Message) {
 	}
 }
 
-// sameVote compares votes as ZooKeeper does: fully while either side is
-// LOOKING, by leader and epoch between settled servers.
+// sameVote compares votes fully while either side is LOOKING, and by
+// leader only between settled servers: followers that joined their leader
+// at different times carry different snapshots of its state (ZooKeeper
+// also compares the peer epoch, which can leave a server out for good).
 func sameVote(a, b note) bool {
 	if a.state == Looking || b.state == Looking {
 		return a.vote == b.vote && a.round == b.round
 	}
-	return a.vote.Leader == b.vote.Leader && a.vote.Epoch == b.vote.Epoch
+	return a.vote.Leader == b.vote.Leader
 }
 
 func (n *Node) agreeing(set map[int64]note, target note) int {

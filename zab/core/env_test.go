@@ -20,6 +20,9 @@ type env struct {
 	// committed is the ensemble's committed sequence as applied anywhere.
 	committed []Entry
 	leaders   map[int64]int64 // epoch → established leader
+	// committedData: zxid → data of every entry in committed
+	committedData map[int64]string
+	idCache       []int64
 }
 
 // tnode is one server: its core (nil while down) and its durable state.
@@ -34,7 +37,8 @@ type tnode struct {
 	hs      HardState
 	snapZ   int64   // latest snapshot of the state machine
 	snapSM  []Entry // its content
-	pending []Ready // handed out, not yet durable (lost on crash)
+	pending     []Ready // handed out, not yet durable (lost on crash)
+	pendingDone []int   // sim: step at which each pending Ready is durable
 
 	// volatile state machine: the applied entries
 	sm      []Entry
@@ -52,11 +56,15 @@ func newEnv() *env {
 func (e *env) printf(format string, args ...any) { fmt.Fprintf(e.out, format, args...) }
 
 func (e *env) ids() []int64 {
+	if len(e.idCache) == len(e.nodes) {
+		return e.idCache
+	}
 	ids := make([]int64, 0, len(e.nodes))
 	for id := range e.nodes {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
+	e.idCache = ids
 	return ids
 }
 
@@ -77,7 +85,7 @@ func (e *env) boot(t *tnode) error {
 	t.sm = slices.Clone(t.snapSM)
 	t.applied = t.snapZ
 	t.sent = map[uint64][]Entry{}
-	t.pending = nil
+	t.pending, t.pendingDone = nil, nil
 	return nil
 }
 
@@ -162,11 +170,19 @@ func (e *env) commitEntry(t *tnode, en Entry) error {
 				t.id, FormatZxid(en.Zxid), en.Data, i, FormatZxid(c.Zxid), c.Data)
 		}
 	} else {
-		e.committed = append(e.committed, en)
+		e.addCommitted(en)
 	}
 	t.sm = append(t.sm, en)
 	t.applied = en.Zxid
 	return nil
+}
+
+func (e *env) addCommitted(en Entry) {
+	if e.committedData == nil {
+		e.committedData = map[int64]string{}
+	}
+	e.committed = append(e.committed, en)
+	e.committedData[en.Zxid] = string(en.Data)
 }
 
 func (e *env) checkPrefix(id int64, sm []Entry) error {
@@ -183,7 +199,7 @@ func (e *env) checkPrefix(id int64, sm []Entry) error {
 
 func (e *env) crash(t *tnode) {
 	t.n = nil
-	t.pending = nil
+	t.pending, t.pendingDone = nil, nil
 }
 
 func (e *env) cut(from, to int64) bool { return e.parts[from] != e.parts[to] }

@@ -245,6 +245,12 @@ func (n *Node) handleLearnerInfo(m Message) {
 	if p := l.peers[m.From]; p != nil && p.conn == m.Conn {
 		return // duplicate
 	}
+	if l.established && !obs && m.Epoch > l.epoch {
+		// The voter promised a later epoch to a leader that failed and can
+		// never follow ours: a new election picks an epoch above it.
+		n.becomeLooking("voter %d accepted epoch %d > %d", m.From, m.Epoch, l.epoch)
+		return
+	}
 	p := &peer{id: m.From, observer: obs, conn: m.Conn, recvSeq: 1, commit: m.Commit}
 	l.peers[m.From] = p
 	if l.epoch == 0 {
@@ -275,7 +281,7 @@ func (n *Node) handleAckEpoch(p *peer, m Message) {
 	}
 	if m.Epoch > l.myEpoch || (m.Epoch == l.myEpoch && m.Zxid > l.myLast) {
 		// A quorum member knows more than we do: we must not lead.
-		n.becomeLooking()
+		n.becomeLooking("follower %d is more recent (e%d, %s)", p.id, m.Epoch, FormatZxid(m.Zxid))
 		return
 	}
 	l.epochAcks[p.id] = true
@@ -506,7 +512,7 @@ func (n *Node) tickLeader() {
 	}
 	if !l.established {
 		if l.ticks > n.cfg.InitLimit {
-			n.becomeLooking()
+			n.becomeLooking("not established within initLimit")
 			return
 		}
 	} else {
@@ -517,7 +523,7 @@ func (n *Node) tickLeader() {
 			}
 		}
 		if live < n.quorum {
-			n.becomeLooking()
+			n.becomeLooking("lost quorum (%d live)", live)
 			return
 		}
 	}

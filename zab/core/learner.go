@@ -52,12 +52,19 @@ func (n *Node) openSession() {
 	l.epoch = 0
 	l.rcvCommit = n.commit
 	l.heard = 0
+	l.sendSeq = 1
+	n.sendLearnerInfo()
+}
+
+// sendLearnerInfo sends (or resends, while unanswered) the session's first
+// message.
+func (n *Node) sendLearnerInfo() {
 	var flags uint8
 	if n.observer {
 		flags = FlagObserver
 	}
-	n.sendToLeader(Message{Type: MsgLearnerInfo, Epoch: n.hs.AcceptedEpoch,
-		Zxid: n.log.lastZxid(), Commit: n.commit, Flags: flags})
+	n.send(Message{Type: MsgLearnerInfo, To: n.leader, Conn: n.learn.conn, Seq: 1,
+		Epoch: n.hs.AcceptedEpoch, Zxid: n.log.lastZxid(), Commit: n.commit, Flags: flags})
 }
 
 // restartSession re-registers with the same leader (after a TRUNC to a
@@ -65,7 +72,7 @@ func (n *Node) openSession() {
 func (n *Node) restartSession() {
 	n.gen++ // messages held for the old session are void
 	if n.learn.restarts++; n.learn.restarts > 8 {
-		n.becomeLooking()
+		n.becomeLooking("too many session restarts")
 		return
 	}
 	n.openSession()
@@ -89,7 +96,7 @@ func (n *Node) stepLearner(m Message) {
 	}
 	switch m.Type {
 	case MsgReset:
-		n.becomeLooking()
+		n.becomeLooking("reset by leader")
 		return
 	case MsgLearnerInfo, MsgAckEpoch, MsgAck, MsgVote:
 		return
@@ -98,7 +105,7 @@ func (n *Node) stepLearner(m Message) {
 		return // duplicate
 	}
 	if m.Seq != l.recvSeq+1 {
-		n.becomeLooking() // the session lost a message
+		n.becomeLooking("gap in session stream: #%d after #%d", m.Seq, l.recvSeq)
 		return
 	}
 	l.recvSeq = m.Seq
@@ -128,13 +135,16 @@ func (n *Node) stepLearner(m Message) {
 		}
 	}
 	if !ok && n.learn == l {
-		n.becomeLooking()
+		n.becomeLooking("protocol violation: %s in phase %d", m.Type, l.phase)
 	}
 }
 
 func (n *Node) handleLeaderInfo(m Message) bool {
 	l := n.learn
-	if l.phase != lWaitInfo || m.Epoch < n.hs.AcceptedEpoch || m.Epoch > MaxEpoch {
+	// A voter that accepted an epoch never follows an older one (that
+	// promise is what lets discovery fence off older leaders). Observers
+	// promise nothing: they may follow any leader.
+	if l.phase != lWaitInfo || (!n.observer && m.Epoch < n.hs.AcceptedEpoch) || m.Epoch > MaxEpoch {
 		return false
 	}
 	var flags uint8
@@ -233,7 +243,10 @@ func (n *Node) tickLearner() {
 	if l.phase == lUpToDate {
 		limit = n.cfg.SyncLimit
 	}
+	if l.phase == lWaitInfo {
+		n.sendLearnerInfo()
+	}
 	if l.heard > limit {
-		n.becomeLooking()
+		n.becomeLooking("leader silent for %d ticks", l.heard)
 	}
 }

@@ -36,7 +36,7 @@ type Node struct {
 	hsDirty   bool
 	hsQueue   []hsRecord // HardStates handed out, not yet advanced
 
-	log    *zlog
+	log        *zlog
 	commit     int64 // what Ready.Commit reports; monotonic
 	lastCommit int64 // commit as of the last Ready
 
@@ -93,7 +93,7 @@ func NewNode(cfg Config) (*Node, error) {
 		n.role[o] = Observing
 	}
 	n.observer = n.role[n.id] == Observing
-	n.becomeLooking()
+	n.becomeLooking("start")
 	n.prevSoft = SoftState{Role: Looking, Epoch: n.durableHS.CurrentEpoch}
 	return n, nil
 }
@@ -112,7 +112,8 @@ func (n *Node) reset(r Role, leader int64) {
 }
 
 // becomeLooking starts a new election round. Legal from every role.
-func (n *Node) becomeLooking() {
+func (n *Node) becomeLooking(why string, args ...any) {
+	n.logf("LOOKING: "+why, args...)
 	n.reset(Looking, 0)
 	n.round++
 	n.startElection()
@@ -181,17 +182,18 @@ func (n *Node) Step(m Message) error {
 }
 
 // refuseSession answers a learner's session message sent to a server that
-// is not (or no longer) its leader, so the learner gives up at once
-// instead of waiting for its timeout.
+// is no longer its leader, so the learner gives up at once instead of
+// waiting for its timeout. LEARNERINFO gets no answer: the learner may
+// just be faster than its leader to finish the election, and resends it.
 func (n *Node) refuseSession(m Message) {
 	switch m.Type {
-	case MsgLearnerInfo, MsgAckEpoch, MsgAck:
+	case MsgAckEpoch, MsgAck:
 		n.send(Message{Type: MsgReset, To: m.From, Conn: m.Conn})
 	}
 }
 
 // Campaign abandons the current role and starts a new election round.
-func (n *Node) Campaign() { n.becomeLooking() }
+func (n *Node) Campaign() { n.becomeLooking("campaign") }
 
 // Propose appends a batch of txns as the leader, assigning them
 // consecutive zxids, and returns the first and last. Only an established
@@ -205,7 +207,7 @@ func (n *Node) Propose(batch [][]byte) (first, last int64, err error) {
 	}
 	l := n.lead
 	if uint64(l.counter)+uint64(len(batch)) > maxCounter+1 {
-		n.becomeLooking()
+		n.becomeLooking("zxid counter exhausted")
 		return 0, 0, ErrEpochExhausted
 	}
 	es := make([]Entry, len(batch))
@@ -457,4 +459,10 @@ func (n *Node) Status() Status {
 		}
 	}
 	return s
+}
+
+func (n *Node) logf(format string, args ...any) {
+	if n.cfg.Logger != nil {
+		n.cfg.Logger(fmt.Sprintf("%d: ", n.id)+format, args...)
+	}
 }
