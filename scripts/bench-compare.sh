@@ -75,7 +75,7 @@ fi
 if [ -n "${ZEN_BIN:-}" ]; then
   ZEN=$ZEN_BIN
 else
-  ZEN=$WORK/zen
+  ZEN=$WORK/bin/zen
   log "building zen"
   go build -o "$ZEN" ./cmd/zen
 fi
