@@ -12,7 +12,8 @@ import (
 // add-nodes voters=(1,2,3) [observers=(4)] [init-limit=N sync-limit=N
 // election-ticks=N finalize=N max-diff=N ping=N]
 //
-// Creates the ensemble, every node LOOKING. Input lines preset a node's
+// Creates a new ensemble (discarding any previous one), every node
+// LOOKING. Input lines preset a node's
 // disk before it starts:
 //
 //	<id>: log=1.1,1.2,2.1 acc=2 cur=2 snap=1.1
@@ -20,6 +21,9 @@ import (
 // (entries' data is their zxid; snap compacts the log to that zxid and
 // makes it the state machine's snapshot).
 func cmdAddNodes(e *env, td *datadriven.TestData) error {
+	out := e.out
+	*e = *newEnv() // a new world
+	e.out = out
 	a := parseArgs(td)
 	var err error
 	if e.voters, err = a.ids("voters"); err != nil {

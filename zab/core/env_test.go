@@ -33,10 +33,10 @@ type tnode struct {
 	boots uint64
 
 	// durable
-	log     *MemLog
-	hs      HardState
-	snapZ   int64   // latest snapshot of the state machine
-	snapSM  []Entry // its content
+	log         *MemLog
+	hs          HardState
+	snapZ       int64   // latest snapshot of the state machine
+	snapSM      []Entry // its content
 	pending     []Ready // handed out, not yet durable (lost on crash)
 	pendingDone []int   // sim: step at which each pending Ready is durable
 

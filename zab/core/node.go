@@ -311,7 +311,7 @@ func (n *Node) sendAfterPersist(m Message) {
 }
 
 func (n *Node) release(m Message) {
-	if n.learn != nil && m.To == n.leader {
+	if n.learn != nil && m.To == n.leader && m.Type != MsgVote {
 		n.sendToLeader(m)
 		return
 	}

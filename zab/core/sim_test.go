@@ -70,19 +70,19 @@ const tickEvery = 10 // steps per tick
 
 type sim struct {
 	*env
-	rng     *rand.Rand
-	p       simParams
-	now     int
-	net     []simMsg
-	linkAt  map[[2]int64]int // last delivery time per link (FIFO)
+	rng    *rand.Rand
+	p      simParams
+	now    int
+	net    []simMsg
+	linkAt map[[2]int64]int // last delivery time per link (FIFO)
 	// sessionEpoch: learner session (conn) → the epoch its LEADERINFO gave
 	sessionEpoch map[uint64]int64
-	seq     int
-	verbose bool
-	trace   []string
-	downAt  map[int64]int // down node → restart step
-	partEnd int
-	txn     int
+	seq          int
+	verbose      bool
+	trace        []string
+	downAt       map[int64]int // down node → restart step
+	partEnd      int
+	txn          int
 	// promised: per epoch, the highest zxid a quorum of synced voters
 	// acknowledged to the epoch's established leader.
 	promised map[int64]int64
@@ -262,7 +262,7 @@ func (s *sim) step() error {
 		}
 	}
 	s.net = s.net[:k]
-	slices.SortFunc(due, func(a, b simMsg) int { return (a.at - b.at)*1<<20 + (a.seq - b.seq) })
+	slices.SortFunc(due, func(a, b simMsg) int { return (a.at-b.at)*1<<20 + (a.seq - b.seq) })
 	for _, sm := range due {
 		m := sm.m
 		t := s.nodes[m.To]
