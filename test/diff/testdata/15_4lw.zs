@@ -13,7 +13,12 @@
 4lw crst
 4lw srst
 
-=== fourletter-mntr-keys
+# fresh: ZooKeeper adds per-namespace metrics (zk_cnt_<top-level znode>_…)
+# for every top-level node that saw traffic.
+=== fourletter-mntr-keys fresh
+s1 connect
+s1 create /a x
+s1 get /a
 4lw mntr
 
 === fourletter-mntr-core-keys
