@@ -315,7 +315,7 @@ func TestPersistentRecursiveWatch(t *testing.T) {
 	c.ok(proto.OpCreate, createBody("/r/a/b", nil, openACL, proto.FlagEphemeral))
 	c.ok(proto.OpSetData, setDataBody("/r/a/b", b("x"), -1))
 	c.ok(proto.OpSetData, setDataBody("/r", b("x"), -1))
-	c.ok(proto.OpCreate, createBody("/rr", nil, openACL, 0))  // sibling with a common prefix
+	c.ok(proto.OpCreate, createBody("/rr", nil, openACL, 0))    // sibling with a common prefix
 	c.ok(proto.OpCreate, createBody("/other", nil, openACL, 0)) // outside
 	c.ok(proto.OpDelete, deleteBody("/r/a/b", -1))
 	c.ok(proto.OpDelete, deleteBody("/r/a", -1))
