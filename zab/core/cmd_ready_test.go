@@ -1,6 +1,9 @@
 package core
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/cockroachdb/datadriven"
 )
 
@@ -150,5 +153,46 @@ func cmdStabilize(e *env, td *datadriven.TestData) error {
 		}
 	}
 	e.printf("stabilize: no quiescence after 1000 rounds\n")
+	return nil
+}
+
+// run [ids] n=K: K times, tick the nodes and stabilize them; print only
+// role changes (with the tick they happened at).
+func cmdRun(e *env, td *datadriven.TestData) error {
+	a := parseArgs(td)
+	k, err := a.int("n", 1)
+	if err != nil {
+		return err
+	}
+	out := e.out
+	defer func() { e.out = out }()
+	sub := &datadriven.TestData{}
+	for _, c := range td.CmdArgs {
+		if c.Key != "n" {
+			sub.CmdArgs = append(sub.CmdArgs, c)
+		}
+	}
+	for i := 1; i <= k; i++ {
+		if err := cmdTick(e, sub); err != nil {
+			return err
+		}
+		var b strings.Builder
+		e.out = &b
+		err := cmdStabilize(e, sub)
+		who := ""
+		for _, line := range strings.Split(b.String(), "\n") {
+			if strings.Contains(line, ": ready ") {
+				who, _, _ = strings.Cut(line, ":")
+			}
+			if strings.HasPrefix(line, "  state ") {
+				fmt.Fprintf(out, "tick %d: %s: %s\n", i, who, strings.TrimPrefix(line, "  state "))
+			} else if strings.HasPrefix(line, "step error") || strings.HasPrefix(line, "stabilize:") {
+				fmt.Fprintf(out, "tick %d: %s\n", i, line)
+			}
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }

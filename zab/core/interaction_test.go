@@ -61,6 +61,7 @@ func init() {
 		"persist":       cmdPersist,
 		"process-ready": cmdProcessReady,
 		"stabilize":     cmdStabilize,
+		"run":           cmdRun,
 		// cmd_propose_test.go
 		"propose":  cmdPropose,
 		"send-app": cmdSendApp,

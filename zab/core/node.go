@@ -114,6 +114,12 @@ func (n *Node) reset(r Role, leader int64) {
 // becomeLooking starts a new election round. Legal from every role.
 func (n *Node) becomeLooking(why string, args ...any) {
 	n.logf("LOOKING: "+why, args...)
+	if n.lead != nil {
+		// Close the learners' sessions so they look for a leader at once.
+		for _, p := range n.sortedPeers() {
+			n.send(Message{Type: MsgReset, To: p.id, Conn: p.conn})
+		}
+	}
 	n.reset(Looking, 0)
 	n.round++
 	n.startElection()
@@ -312,6 +318,15 @@ func (n *Node) sendAfterPersist(m Message) {
 
 func (n *Node) release(m Message) {
 	if n.learn != nil && m.To == n.leader && m.Type != MsgVote {
+		if m.Type == MsgAck && m.Flags == 0 {
+			// Fold into an unsent cumulative ACK of this session.
+			if k := len(n.msgs) - 1; k >= 0 {
+				if p := &n.msgs[k]; p.Type == MsgAck && p.Flags == 0 && p.Conn == n.learn.conn {
+					p.Zxid = max(p.Zxid, m.Zxid)
+					return
+				}
+			}
+		}
 		n.sendToLeader(m)
 		return
 	}
