@@ -10,6 +10,9 @@
 //	go test ./test/diff -run 'TestDiff/multi-empty$'  # one scenario
 //	go test ./test/diff -run 'TestDiff/watch-' -v -diff.show
 //
+// TestGoZK (gozk_test.go) does the same for a few flows written with the
+// go-zookeeper/zk client (run one with -run 'TestGoZK/gozk-multi$').
+//
 // -diff.show prints the transcript of passing scenarios too (and both
 // transcripts of failing ones). ZEN_TEST_LOG=1 sends zen's log to stderr.
 // A failing scenario prints a line diff: "  " lines are common, "- " lines
@@ -110,4 +113,9 @@
 //
 // At the end every connection gets a final ping barrier ("final sN"), so
 // late events and closed connections show up in the transcript.
+//
+// Scenarios must be deterministic on ZooKeeper: wait for asynchronous txns
+// (expiry, reaping) with wait-event on a watch set before the txn can
+// happen, never rely on hash order, and keep inputs that crash ZooKeeper
+// 3.8.0 out (the files say which were left out and why).
 package diff
