@@ -147,7 +147,7 @@ func (n *Node) maybeChooseEpoch() {
 	if l.epoch != 0 || len(l.connecting) < n.quorum {
 		return
 	}
-	var e int64
+	e := n.epochHint
 	for _, a := range l.connecting {
 		e = max(e, a)
 	}
@@ -244,6 +244,9 @@ func (n *Node) handleLearnerInfo(m Message) {
 	}
 	if p := l.peers[m.From]; p != nil && p.conn == m.Conn {
 		return // duplicate
+	}
+	if !obs && m.Epoch > n.epochHint {
+		n.epochHint = m.Epoch
 	}
 	if l.established && !obs && m.Epoch > l.epoch {
 		// The voter promised a later epoch to a leader that failed and can
@@ -355,13 +358,15 @@ func (n *Node) snapshotReady(p *peer, zxid int64, ok bool) {
 	switch {
 	case !ok:
 		n.dropPeer(p)
+	case p.fallback != 0 && zxid < p.fallbackAt:
+		// The snapshot is older than the point where the learner's log
+		// meets ours: installing it would shrink the learner's durable
+		// history (entries a quorum may have acknowledged would be gone
+		// from its disk until the stream catches up, while its current
+		// epoch still ranks it high). Sync by the log instead.
+		n.beginStream(p, p.fallback, p.fallbackAt)
 	case zxid < p.commit:
-		// The learner has applied more than the snapshot holds.
-		if p.fallback != 0 {
-			n.beginStream(p, p.fallback, p.fallbackAt)
-		} else {
-			n.dropPeer(p)
-		}
+		n.dropPeer(p) // cannot happen: commit <= the meeting point
 	case zxid < n.log.baseNow() || zxid > n.commit || zxid > n.log.lastZxid():
 		n.dropPeer(p)
 	default:

@@ -30,6 +30,10 @@ type Node struct {
 	gen   uint64
 	round uint64 // election round (ZooKeeper's logical clock)
 	vote  Vote   // LOOKING: the current proposal; otherwise the deciding vote
+	// epochHint is the highest accepted epoch a voter reported to us as
+	// leader: our next epoch goes above it even if that voter is not in
+	// the quorum we pick it from.
+	epochHint int64
 
 	hs        HardState // latest, maybe not yet durable
 	durableHS HardState

@@ -44,7 +44,12 @@ func TestSim(t *testing.T) {
 	start := time.Now()
 	failed := 0
 	for s := *flagFirst; s < *flagFirst+int64(n); s++ {
-		if err := runSim(s, *flagSteps, false); err != nil {
+		t0 := time.Now()
+		err := runSim(s, *flagSteps, false)
+		if d := time.Since(t0); d > 5*time.Second {
+			t.Logf("seed %d took %v", s, d)
+		}
+		if err != nil {
 			failed++
 			t.Errorf("seed %d: %v\nreplay: go test ./zab/core -run Sim -seed=%d -v", s, err, s)
 			if failed >= 3 {
@@ -307,6 +312,9 @@ func (s *sim) step() error {
 				return err
 			}
 		}
+	}
+	if len(s.net) > 50000 {
+		return fmt.Errorf("message storm: %d messages in flight", len(s.net))
 	}
 	return s.check()
 }
