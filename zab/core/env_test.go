@@ -237,7 +237,7 @@ func fmtMsg(m Message) string {
 	case MsgLeaderInfo:
 		fmt.Fprintf(&b, " e%d", m.Epoch)
 	case MsgAckEpoch:
-		fmt.Fprintf(&b, " cur=%d last=%s", m.Epoch, z(m.Zxid))
+		fmt.Fprintf(&b, " e%d cur=%d last=%s", m.Epoch, m.CurrentEpoch, z(m.Zxid))
 		if m.Flags&FlagFresh != 0 {
 			b.WriteString(" fresh")
 		}

@@ -186,7 +186,7 @@ func (n *Node) leaderPersisted() {
 
 func (n *Node) sendToPeer(p *peer, m Message) {
 	p.sendSeq++
-	m.To, m.Conn, m.Seq = p.id, p.conn, p.sendSeq
+	m.To, m.Conn, m.Seq, m.Epoch = p.id, p.conn, p.sendSeq, n.lead.epoch
 	n.send(m)
 }
 
@@ -211,7 +211,7 @@ func (n *Node) stepLeader(m Message) {
 		return
 	}
 	p := l.peers[m.From]
-	if p == nil || p.conn != m.Conn {
+	if p == nil || p.conn != m.Conn || m.Epoch != l.epoch {
 		n.send(Message{Type: MsgReset, To: m.From, Conn: m.Conn})
 		return
 	}
@@ -273,7 +273,7 @@ func (n *Node) handleAckEpoch(p *peer, m Message) {
 	if p.phase != pEpochSent {
 		return
 	}
-	p.current, p.last = m.Epoch, m.Zxid
+	p.current, p.last = m.CurrentEpoch, m.Zxid
 	p.phase = pEpochAcked
 	if l.discovered {
 		n.startSync(p)
@@ -282,9 +282,9 @@ func (n *Node) handleAckEpoch(p *peer, m Message) {
 	if m.Flags&FlagFresh == 0 || p.observer {
 		return // synced once discovery completes, but not counted
 	}
-	if m.Epoch > l.myEpoch || (m.Epoch == l.myEpoch && m.Zxid > l.myLast) {
+	if p.current > l.myEpoch || (p.current == l.myEpoch && p.last > l.myLast) {
 		// A quorum member knows more than we do: we must not lead.
-		n.becomeLooking("follower %d is more recent (e%d, %s)", p.id, m.Epoch, FormatZxid(m.Zxid))
+		n.becomeLooking("follower %d is more recent (e%d, %s)", p.id, p.current, FormatZxid(p.last))
 		return
 	}
 	l.epochAcks[p.id] = true

@@ -81,7 +81,7 @@ func (n *Node) restartSession() {
 func (n *Node) sendToLeader(m Message) {
 	l := n.learn
 	l.sendSeq++
-	m.To, m.Conn, m.Seq = n.leader, l.conn, l.sendSeq
+	m.To, m.Conn, m.Seq, m.Epoch = n.leader, l.conn, l.sendSeq, l.epoch
 	n.send(m)
 }
 
@@ -100,6 +100,9 @@ func (n *Node) stepLearner(m Message) {
 		return
 	case MsgLearnerInfo, MsgAckEpoch, MsgAck, MsgVote:
 		return
+	}
+	if l.phase != lWaitInfo && m.Epoch != l.epoch {
+		return // from another leadership of the same server
 	}
 	if m.Seq <= l.recvSeq {
 		return // duplicate
@@ -155,7 +158,7 @@ func (n *Node) handleLeaderInfo(m Message) bool {
 	}
 	l.epoch = m.Epoch
 	l.phase = lWaitSync
-	n.sendAfterPersist(Message{Type: MsgAckEpoch, To: n.leader, Epoch: n.hs.CurrentEpoch,
+	n.sendAfterPersist(Message{Type: MsgAckEpoch, To: n.leader, CurrentEpoch: n.hs.CurrentEpoch,
 		Zxid: n.log.lastZxid(), Flags: flags})
 	return true
 }

@@ -75,19 +75,17 @@ const tickEvery = 10 // steps per tick
 
 type sim struct {
 	*env
-	rng    *rand.Rand
-	p      simParams
-	now    int
-	net    []simMsg
-	linkAt map[[2]int64]int // last delivery time per link (FIFO)
-	// sessionEpoch: learner session (conn) → the epoch its LEADERINFO gave
-	sessionEpoch map[uint64]int64
-	seq          int
-	verbose      bool
-	trace        []string
-	downAt       map[int64]int // down node → restart step
-	partEnd      int
-	txn          int
+	rng     *rand.Rand
+	p       simParams
+	now     int
+	net     []simMsg
+	linkAt  map[[2]int64]int // last delivery time per link (FIFO)
+	seq     int
+	verbose bool
+	trace   []string
+	downAt  map[int64]int // down node → restart step
+	partEnd int
+	txn     int
 	// promised: per epoch, the highest zxid a quorum of synced voters
 	// acknowledged to the epoch's established leader.
 	promised map[int64]int64
@@ -126,7 +124,7 @@ func runSim(seed int64, steps int, verbose bool) (err error) {
 	p.crash = []float64{0, 0.0005, 0.002, 0.005}[rng.IntN(4)]
 	p.partition = []float64{0, 0.0005, 0.002}[rng.IntN(3)]
 
-	s := &sim{env: newEnv(), rng: rng, p: p, verbose: verbose, downAt: map[int64]int{}, promised: map[int64]int64{}, checked: map[int64]bool{}, linkAt: map[[2]int64]int{}, sessionEpoch: map[uint64]int64{}}
+	s := &sim{env: newEnv(), rng: rng, p: p, verbose: verbose, downAt: map[int64]int{}, promised: map[int64]int64{}, checked: map[int64]bool{}, linkAt: map[[2]int64]int{}}
 	s.cfg = Config{InitLimit: 10, SyncLimit: 5, ElectionTicks: 2, PingTicks: 1, MaxDiffEntries: p.maxDiff,
 		Logger: func(format string, args ...any) { s.logf(format, args...) }}
 	for i := 1; i <= p.voters; i++ {
@@ -387,20 +385,18 @@ func (s *sim) enqueue(m Message) {
 func (s *sim) checkSend(t *tnode, m Message) error {
 	switch m.Type {
 	case MsgAck:
-		ep := s.sessionEpoch[m.Conn]
-		if t.hs.CurrentEpoch != ep {
+		if t.hs.CurrentEpoch != m.Epoch {
 			return fmt.Errorf("node %d: ACK %s with durable current epoch %d, session epoch %d",
-				t.id, FormatZxid(m.Zxid), t.hs.CurrentEpoch, ep)
+				t.id, FormatZxid(m.Zxid), t.hs.CurrentEpoch, m.Epoch)
 		}
 		if f, err := t.log.Floor(m.Zxid); err == nil && f != m.Zxid || t.log.LastZxid() < m.Zxid {
 			return fmt.Errorf("node %d: ACK %s before its log holds it (last %s)", t.id, FormatZxid(m.Zxid), FormatZxid(t.log.LastZxid()))
 		}
 	case MsgAckEpoch:
-		if ep := s.sessionEpoch[m.Conn]; t.hs.AcceptedEpoch < ep {
-			return fmt.Errorf("node %d: ACKEPOCH for e%d with durable accepted epoch %d", t.id, ep, t.hs.AcceptedEpoch)
+		if t.hs.AcceptedEpoch < m.Epoch || t.hs.CurrentEpoch < m.CurrentEpoch {
+			return fmt.Errorf("node %d: ACKEPOCH e%d cur=%d with durable epochs %+v", t.id, m.Epoch, m.CurrentEpoch, t.hs)
 		}
 	case MsgLeaderInfo:
-		s.sessionEpoch[m.Conn] = m.Epoch
 		if t.hs.AcceptedEpoch < m.Epoch {
 			return fmt.Errorf("node %d: LEADERINFO e%d with durable accepted epoch %d", t.id, m.Epoch, t.hs.AcceptedEpoch)
 		}

@@ -76,8 +76,8 @@ const (
 	MsgLearnerInfo
 	// MsgLeaderInfo (L→F): Epoch = the leader's new epoch.
 	MsgLeaderInfo
-	// MsgAckEpoch (F→L): Epoch = current epoch, Zxid = last zxid,
-	// FlagFresh when this LEADERINFO raised the accepted epoch.
+	// MsgAckEpoch (F→L): CurrentEpoch, Zxid = last zxid, FlagFresh when
+	// this LEADERINFO raised the accepted epoch.
 	MsgAckEpoch
 	// MsgDiff (L→F): sync by sending the entries after Zxid.
 	MsgDiff
@@ -151,6 +151,9 @@ const (
 // the session from 1; the core drops duplicates and treats a gap as a
 // broken session, so it tolerates a transport that loses, duplicates or
 // reorders messages (a TCP connection per session does none of these).
+// From LEADERINFO on, every session message also carries the leader's
+// Epoch, which binds the session to one leadership: a learner's resent
+// LEARNERINFO may reach a later leadership of the same server.
 type Message struct {
 	Type  MsgType
 	From  int64
@@ -163,11 +166,12 @@ type Message struct {
 	State Role   // MsgVote: the sender's role
 	Vote  Vote   // MsgVote
 
-	Epoch   int64
-	Zxid    int64
-	Commit  int64
-	Entries []Entry
-	Payload []byte // MsgApp
+	Epoch        int64
+	CurrentEpoch int64 // MsgAckEpoch
+	Zxid         int64
+	Commit       int64
+	Entries      []Entry
+	Payload      []byte // MsgApp
 
 	// Snapshot is not part of the core's protocol and is never encoded:
 	// on a MsgSnap the receiving driver sets it to whatever identifies the
