@@ -17,8 +17,8 @@ func reqFrame(xid int32, op proto.OpCode, body []byte) []byte {
 }
 
 // An opcode that is not a valid top-level request answers Unimplemented
-// (header only) and the connection is closed; requests behind it are not
-// served.
+// (header only) and the connection is closed. (Whether a request pipelined
+// behind it is still served is racy in ZooKeeper, so it is not checked.)
 func TestUnknownOpcodes(t *testing.T) {
 	s := start(t)
 	for _, op := range []proto.OpCode{0, 10, 23, 99, 108, 1000, -1, -2, -100} {
@@ -38,9 +38,6 @@ func TestUnknownOpcodes(t *testing.T) {
 		}
 		if !c.closedWithin(5 * time.Second) {
 			t.Fatalf("op %d: connection left open", op)
-		}
-		if len(c.log) != 0 { // (the Unimplemented reply was read directly)
-			t.Fatalf("op %d: served requests after it: %q", op, c.log)
 		}
 	}
 	// createSession (-10) is internal: the connection is closed.
