@@ -91,6 +91,12 @@ type leadership struct {
 	acks       map[int64]int64 // voter → highest acked zxid
 	commit     int64
 	peers      map[int64]*peer
+	list       []*peer // the peers sorted by id; dropped ones linger until compacted
+	// readAfter/readEs cache the first chunk of entries read after a
+	// zxid: every live learner usually needs the same one. Reset by
+	// Propose (the only change to a leader's log).
+	readAfter int64
+	readEs    []Entry
 
 	myEpoch int64 // our current epoch and last zxid when elected
 	myLast  int64
@@ -125,17 +131,48 @@ func (n *Node) countVoters(set map[int64]bool) int {
 	return c
 }
 
+// sortedPeers returns the current peers in id order, without allocating.
+// The slice stays valid if peers are dropped while the caller iterates
+// (check alive); no peer is added while iterating.
 func (n *Node) sortedPeers() []*peer {
-	ids := make([]int64, 0, len(n.lead.peers))
-	for id := range n.lead.peers {
-		ids = append(ids, id)
+	l := n.lead
+	k := 0
+	for _, p := range l.list {
+		if l.peers[p.id] == p {
+			l.list[k] = p
+			k++
+		}
 	}
-	slices.Sort(ids)
-	ps := make([]*peer, len(ids))
-	for i, id := range ids {
-		ps[i] = n.lead.peers[id]
+	clear(l.list[k:])
+	l.list = l.list[:k]
+	return l.list
+}
+
+func (n *Node) addPeer(p *peer) {
+	l := n.lead
+	l.peers[p.id] = p
+	i, found := slices.BinarySearchFunc(l.list, p.id, func(q *peer, id int64) int {
+		return int(min(max(q.id-id, -1), 1))
+	})
+	if found {
+		l.list[i] = p
+	} else {
+		l.list = slices.Insert(l.list, i, p)
 	}
-	return ps
+}
+
+// readEntries is log.entries for streaming, through the leader's cache.
+func (n *Node) readEntries(after int64) ([]Entry, error) {
+	l := n.lead
+	if l.readEs != nil && l.readAfter == after {
+		return l.readEs, nil
+	}
+	es, err := n.log.entries(after, n.cfg.MaxMsgEntries)
+	if err != nil {
+		return nil, err
+	}
+	l.readAfter, l.readEs = after, es[:len(es):len(es)]
+	return es, nil
 }
 
 // alive reports whether p is still the current handler of its learner
@@ -255,7 +292,7 @@ func (n *Node) handleLearnerInfo(m Message) {
 		return
 	}
 	p := &peer{id: m.From, observer: obs, conn: m.Conn, recvSeq: 1, commit: m.Commit}
-	l.peers[m.From] = p
+	n.addPeer(p)
 	if l.epoch == 0 {
 		if !obs {
 			l.connecting[m.From] = m.Epoch
@@ -397,7 +434,7 @@ func (n *Node) flushPeer(p *peer) {
 		limit = min(limit, l.commit)
 	}
 	for p.next < limit {
-		es, err := n.log.entries(p.next, n.cfg.MaxMsgEntries)
+		es, err := n.readEntries(p.next)
 		if err != nil {
 			n.dropPeer(p)
 			return
@@ -487,7 +524,8 @@ func (n *Node) maybeCommit() {
 	if !l.established {
 		return
 	}
-	vals := make([]int64, 0, len(n.voters))
+	var buf [16]int64
+	vals := buf[:0]
 	for _, v := range n.voters {
 		if l.synced[v] {
 			vals = append(vals, l.acks[v])

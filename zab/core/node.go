@@ -226,6 +226,7 @@ func (n *Node) Propose(batch [][]byte) (first, last int64, err error) {
 		l.counter++
 	}
 	n.log.append(es)
+	l.readEs = nil
 	return es[0].Zxid, es[len(es)-1].Zxid, nil
 }
 
