@@ -112,6 +112,9 @@ func (e *env) answerSnapshots(t *tnode, rd *Ready) {
 
 // persist makes rd durable on t's disk, applies its commit and advances.
 func (e *env) persist(t *tnode, rd Ready) error {
+	if err := checkWrites(t, &rd); err != nil {
+		return err
+	}
 	if rd.Install != nil {
 		t.snapZ = rd.Install.Zxid
 		t.snapSM = slices.Clone(rd.Install.Data.([]Entry))
@@ -126,6 +129,19 @@ func (e *env) persist(t *tnode, rd Ready) error {
 		return err
 	}
 	t.n.Advance(rd)
+	return nil
+}
+
+// checkWrites: no write may remove an applied entry (applied entries are
+// verified against the ensemble's committed sequence as they are applied,
+// so this keeps every log's committed prefix verified).
+func checkWrites(t *tnode, rd *Ready) error {
+	if rd.Install != nil && rd.Install.Zxid < t.applied {
+		return fmt.Errorf("node %d: installs snapshot %s below applied %s", t.id, FormatZxid(rd.Install.Zxid), FormatZxid(t.applied))
+	}
+	if rd.Truncate && rd.TruncateAfter < t.applied {
+		return fmt.Errorf("node %d: truncates after %s below applied %s", t.id, FormatZxid(rd.TruncateAfter), FormatZxid(t.applied))
+	}
 	return nil
 }
 

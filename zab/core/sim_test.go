@@ -108,7 +108,7 @@ func runSim(seed int64, steps int, verbose bool) (err error) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 0x5eed))
 	p := simParams{
 		voters:     3 + 2*rng.IntN(2),
-		observers:  rng.IntN(2),
+		observers:  1,
 		chaosSteps: 4000,
 		maxDelay:   1 + rng.IntN(20),
 		maxDiff:    []int{-1, 8, 50}[rng.IntN(3)],
@@ -221,6 +221,9 @@ func (s *sim) crashNode(t *tnode) {
 // writeDisk performs the first ops operations of rd on t's disk (install,
 // truncate, append, hard state), without applying or advancing.
 func (s *sim) writeDisk(t *tnode, rd Ready, ops int) {
+	if err := checkWrites(t, &rd); err != nil {
+		panic(err)
+	}
 	if ops > 0 && rd.Install != nil {
 		t.snapZ = rd.Install.Zxid
 		t.snapSM = slices.Clone(rd.Install.Data.([]Entry))
