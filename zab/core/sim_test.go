@@ -69,23 +69,28 @@ type simParams struct {
 	crash, partition  float64 // per step
 	maxDelay          int     // steps
 	maxDiff           int
+	maxMsgEntries     int
+	diskDelay         int // steps
 }
 
 const tickEvery = 10 // steps per tick
 
 type sim struct {
 	*env
-	rng     *rand.Rand
-	p       simParams
-	now     int
-	net     []simMsg
-	linkAt  map[[2]int64]int // last delivery time per link (FIFO)
-	seq     int
-	verbose bool
-	trace   []string
-	downAt  map[int64]int // down node → restart step
-	partEnd int
-	txn     int
+	rng    *rand.Rand
+	p      simParams
+	now    int
+	net    []simMsg
+	linkAt map[[2]int64]int // last delivery time per link (FIFO)
+	// per node: steps per tick, snapshot requests being prepared
+	tickPeriod map[int64]int
+	snapReqs   map[int64][]simSnapReq
+	seq        int
+	verbose    bool
+	trace      []string
+	downAt     map[int64]int // down node → restart step
+	partEnd    int
+	txn        int
 	// promised: per epoch, the highest zxid a quorum of synced voters
 	// acknowledged to the epoch's established leader.
 	promised map[int64]int64
@@ -112,6 +117,10 @@ func runSim(seed int64, steps int, verbose bool) (err error) {
 		chaosSteps: 4000,
 		maxDelay:   1 + rng.IntN(20),
 		maxDiff:    []int{-1, 8, 50}[rng.IntN(3)],
+		diskDelay:  []int{1, 8, 30}[rng.IntN(3)],
+	}
+	if rng.IntN(3) == 0 {
+		p.maxMsgEntries = 3
 	}
 	if steps > 0 {
 		p.chaosSteps = steps
@@ -124,9 +133,11 @@ func runSim(seed int64, steps int, verbose bool) (err error) {
 	p.crash = []float64{0, 0.0005, 0.002, 0.005}[rng.IntN(4)]
 	p.partition = []float64{0, 0.0005, 0.002}[rng.IntN(3)]
 
-	s := &sim{env: newEnv(), rng: rng, p: p, verbose: verbose, downAt: map[int64]int{}, promised: map[int64]int64{}, checked: map[int64]bool{}, linkAt: map[[2]int64]int{}}
+	s := &sim{env: newEnv(), rng: rng, p: p, verbose: verbose, downAt: map[int64]int{}, promised: map[int64]int64{}, checked: map[int64]bool{}, linkAt: map[[2]int64]int{},
+		tickPeriod: map[int64]int{}, snapReqs: map[int64][]simSnapReq{}}
 	s.cfg = Config{InitLimit: 10, SyncLimit: 5, ElectionTicks: 2, PingTicks: 1, MaxDiffEntries: p.maxDiff,
-		Logger: func(format string, args ...any) { s.logf(format, args...) }}
+		MaxMsgEntries: p.maxMsgEntries,
+		Logger:        func(format string, args ...any) { s.logf(format, args...) }}
 	for i := 1; i <= p.voters; i++ {
 		s.voters = append(s.voters, int64(i))
 	}
@@ -144,6 +155,8 @@ func runSim(seed int64, steps int, verbose bool) (err error) {
 		}
 	}()
 	for _, id := range append(slices.Clone(s.voters), s.obs...) {
+		// Clocks run at slightly different rates.
+		s.tickPeriod[id] = tickEvery - 2 + rng.IntN(5)
 		t := &tnode{id: id, log: NewMemLog(), seed: uint64(seed)<<8 | uint64(id)}
 		s.nodes[id] = t
 		if err := s.boot(t); err != nil {
@@ -203,7 +216,32 @@ func (s *sim) chaos() {
 	}
 }
 
+type simSnapReq struct {
+	req SnapshotRequest
+	at  int
+}
+
+// answerSnapshots reports the snapshots t's driver has ready.
+func (s *sim) answerSnapshots(t *tnode) {
+	reqs := s.snapReqs[t.id]
+	k := 0
+	for _, r := range reqs {
+		switch {
+		case r.at > s.now:
+			reqs[k] = r
+			k++
+		case s.rng.IntN(10) == 0:
+			t.n.ReportSnapshot(r.req, 0, false)
+		default:
+			t.sent[r.req.Conn] = slices.Clone(t.sm)
+			t.n.ReportSnapshot(r.req, t.applied, true)
+		}
+	}
+	s.snapReqs[t.id] = reqs[:k]
+}
+
 func (s *sim) crashNode(t *tnode) {
+	delete(s.snapReqs, t.id)
 	// A crash keeps every persisted Ready, and may keep a prefix of the
 	// ones in flight, down to part of one Ready's operations.
 	k := s.rng.IntN(len(t.pending) + 1)
@@ -297,9 +335,10 @@ func (s *sim) step() error {
 		if t.n == nil {
 			continue
 		}
-		if s.now%tickEvery == int(id)%tickEvery {
+		if (s.now+int(id))%s.tickPeriod[id] == 0 {
 			t.n.Tick()
 		}
+		s.answerSnapshots(t)
 		if t.n.HasReady() {
 			if err := s.ready(t); err != nil {
 				return err
@@ -348,17 +387,13 @@ func (s *sim) ready(t *tnode) error {
 		}
 	}
 	for _, req := range rd.SnapshotRequests {
-		if s.rng.IntN(10) == 0 {
-			t.n.ReportSnapshot(req, 0, false)
-			continue
-		}
-		t.sent[req.Conn] = slices.Clone(t.sm)
-		t.n.ReportSnapshot(req, t.applied, true)
+		// The driver takes a while to produce the snapshot.
+		s.snapReqs[t.id] = append(s.snapReqs[t.id], simSnapReq{req: req, at: s.now + s.rng.IntN(30)})
 	}
 	t.pending = append(t.pending, rd)
 	done := s.now
 	if rd.MustPersist() {
-		done += s.rng.IntN(8)
+		done += s.rng.IntN(s.p.diskDelay)
 	}
 	if n := len(t.pendingDone); n > 0 {
 		done = max(done, t.pendingDone[n-1])
