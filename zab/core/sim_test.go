@@ -516,6 +516,16 @@ func (s *sim) check() error {
 			continue
 		}
 		l := t.n.lead
+		for id := range l.synced {
+			if !t.n.isVoter(id) {
+				return fmt.Errorf("leader %d counts observer %d towards its quorum", t.id, id)
+			}
+		}
+		for id := range l.acks {
+			if !t.n.isVoter(id) {
+				return fmt.Errorf("leader %d counts acks of observer %d", t.id, id)
+			}
+		}
 		// Record what a quorum has acknowledged in this epoch.
 		var vals []int64
 		for _, v := range s.voters {
