@@ -36,9 +36,9 @@ func TestSim(t *testing.T) {
 	}
 	n := *flagSeeds
 	if n == 0 {
-		n = 60
+		n = 200 // about 20s under -race
 		if testing.Short() {
-			n = 10
+			n = 20
 		}
 	}
 	start := time.Now()
