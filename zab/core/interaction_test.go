@@ -10,8 +10,27 @@ import (
 )
 
 // TestInteraction runs the scripts in testdata/. Each command is handled by
-// one function in cmd_*_test.go; see handlers for the command language.
-// Regenerate the golden output with: go test -run Interaction -rewrite.
+// one function in cmd_*_test.go (documented there). Regenerate the golden
+// output with: go test ./zab/core -run Interaction -rewrite.
+//
+//	add-nodes voters=(..) [observers=(..)] [limits]   a new ensemble; input lines preset disks
+//	crash <ids> / restart <ids>                         lose unpersisted Readys / boot from disk
+//	campaign <id>                                       give up the role, new election round
+//	snapshot <ids>                                      snapshot the state machine, purge the log
+//	status [ids]                                        roles, epochs, commit, logs, peers
+//	deliver [from= to= type= n=] [drop] [dup]           step (or drop, or duplicate) queued messages
+//	reorder [from= to= type=] / msgs [...]              reverse / list queued messages
+//	partition <ids> / <ids> / heal                      cut / restore links
+//	tick [ids] [n=]                                     advance clocks
+//	ready [ids] / persist [ids] [n=]                    take a Ready (writes pending) / make them durable
+//	process-ready [ids]                                 take, persist, apply and advance one Ready
+//	stabilize [ids]                                     process and deliver until quiet
+//	run [ids] n=                                        n × (tick + stabilize), printing role changes
+//	propose <id> <data>... / send-app <from> <to> <p>  a batch / an engine payload
+//
+// After every command the harness checks that no epoch has two
+// established leaders; applying checks every entry against the ensemble's
+// committed sequence, and no write may remove an applied entry.
 func TestInteraction(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		e := newEnv()
