@@ -44,6 +44,7 @@ type opts struct {
 	MaxSessionTimeout      time.Duration
 	FourLetterWords        []string // nil: all
 	MetricsAddr            string
+	ReconfigEnabled        bool
 	Dir                    string // zen only: data dir to reuse (restarts)
 	ClientAddr             string // zen only: listen address (restarts)
 }
@@ -104,6 +105,9 @@ func (o opts) zenConfig(cfg *engine.Config) {
 	if o.ClientAddr != "" {
 		cfg.ClientAddr = o.ClientAddr
 	}
+	if o.ReconfigEnabled {
+		cfg.ReconfigEnabled = true
+	}
 }
 
 func (o opts) zkConfig() (jvm, cfg []string) {
@@ -130,6 +134,9 @@ func (o opts) zkConfig() (jvm, cfg []string) {
 	}
 	if o.MaxSessionTimeout > 0 {
 		cfg = append(cfg, fmt.Sprintf("maxSessionTimeout=%d", o.MaxSessionTimeout.Milliseconds()))
+	}
+	if o.ReconfigEnabled {
+		cfg = append(cfg, "reconfigEnabled=true")
 	}
 	if o.FourLetterWords != nil {
 		cfg = append(cfg, "4lw.commands.whitelist="+strings.Join(append([]string{"srvr"}, o.FourLetterWords...), ","))

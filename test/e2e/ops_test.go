@@ -381,6 +381,20 @@ func TestOpReconfigDisabled(t *testing.T) {
 	c.ok(proto.OpExists, pathWatch("/", false))
 }
 
+// With reconfig enabled, a standalone server answers Unimplemented (there
+// is no ensemble to reconfigure), also through go-zookeeper.
+func TestOpReconfigStandalone(t *testing.T) {
+	s := serve(t, opts{ReconfigEnabled: true})
+	c := dial(t, s.Addr)
+	q := proto.ReconfigRequest{JoiningServers: b("server.2=127.0.0.1:1234:1235;1236"), CurConfigID: -1}
+	c.fails(proto.OpReconfig, q.Append(nil), proto.ErrUnimplemented)
+	c.ok(proto.OpExists, pathWatch("/", false))
+	g, _ := connect(t, s.Addr)
+	if _, err := g.IncrementalReconfig([]string{"server.2=127.0.0.1:1234:1235;1236"}, nil, -1); err == nil || err.Error() != "unknown error: -6" {
+		t.Fatalf("go-zk IncrementalReconfig: %v, want Unimplemented (-6)", err)
+	}
+}
+
 func TestOpGetAllChildrenNumber(t *testing.T) {
 	s := start(t)
 	c := dial(t, s.Addr)
