@@ -55,7 +55,8 @@ type conn struct {
 	latMax      atomic.Int64
 	latSum      atomic.Int64
 	latCnt      atomic.Int64
-	throttled   bool // guarded by srv.throttleMu
+	throttled   bool         // guarded by srv.throttleMu
+	eventZxid   atomic.Int64 // highest zxid of an event queued here
 	closedOnce  atomic.Bool
 }
 
@@ -73,6 +74,17 @@ func (c *conn) Notify(typ proto.EventType, path string, zxid int64, acl []proto.
 	if acl != nil && !c.auth.Load().Allowed(acl, proto.PermRead) {
 		return
 	}
+	if c.state.Load() == stateDead {
+		return // superseded or closing: nothing more goes out
+	}
+	// A reply that follows this event must not carry an older zxid, even
+	// though the tree publishes the txn's zxid only after firing.
+	for {
+		cur := c.eventZxid.Load()
+		if zxid <= cur || c.eventZxid.CompareAndSwap(cur, zxid) {
+			break
+		}
+	}
 	// ZooKeeper 3.8 puts zxid -1 in every notification header; clients
 	// take nothing from it.
 	out := c.nc.BeginWrite()
@@ -81,6 +93,12 @@ func (c *conn) Notify(typ proto.EventType, path string, zxid int64, acl []proto.
 	c.sent.Add(1)
 	c.srv.m.packetsSent.Add(1)
 	c.nc.Wake()
+}
+
+// replyZxid is the zxid a read reply carries: the last applied txn, or the
+// txn of an event already queued on this connection if that is newer.
+func (c *conn) replyZxid() int64 {
+	return max(c.srv.tree.LastZxid(), c.eventZxid.Load())
 }
 
 // write appends complete frames to the connection's output.

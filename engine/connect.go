@@ -45,6 +45,10 @@ func (s *Server) reattach(c *conn, id int64, passwd []byte, timeout int32) bool 
 		// Like ZK: the session's previous connection goes first, even
 		// before the password is checked.
 		if old := sess.conn.Load(); old != nil && old != c {
+			// The old connection is finished at once: no event or reply
+			// reaches it from now on.
+			old.state.Store(stateDead)
+			s.tree.DropWatcher(old)
 			old.nc.Close()
 		}
 	}

@@ -65,7 +65,7 @@ func (s *Server) fourLetter(cmd string) string {
 	case "envi":
 		s.writeEnvi(&b)
 	case "wchs":
-		watchers, paths, watches := s.tree.WatchStats()
+		watchers, paths, watches := s.tree.DataWatchStats()
 		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", watchers, paths, watches)
 	case "wchc":
 		type entry struct {

@@ -83,8 +83,13 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 	case proto.OpAuth:
 		return s.handleAuth(c, h.Xid, body)
 	case proto.OpSASL:
-		// No SASL provider is configured: fail like ZK does without one.
-		s.replyInOrder(c, &request{kind: kindReply, xid: h.Xid, op: h.Type, err: proto.ErrAuthFailed, replyZxid: 0, closeAfter: true})
+		// No SASL server is configured. ZK 3.8 then answers Ok with a null
+		// token, or drops the connection when the request's token is null.
+		r := proto.NewReader(body)
+		if _, null := r.Buffer(); null || r.Err() != nil {
+			return false
+		}
+		s.replyInOrder(c, &request{kind: kindReply, xid: h.Xid, op: h.Type, replyZxid: 0, saslBody: true})
 		return true
 	}
 	if !s.sessions.touch(sess, now.UnixMilli()) {
@@ -96,7 +101,7 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		// Pings are answered at once: clients do not order them against
 		// other replies, and a prompt answer keeps the session alive.
 		buf, start := proto.BeginFrame(c.loopScratch.buf[:0])
-		buf = proto.AppendReplyHeader(buf, h.Xid, s.tree.LastZxid(), proto.ErrOk)
+		buf = proto.AppendReplyHeader(buf, proto.XidPing, c.replyZxid(), proto.ErrOk)
 		c.loopScratch.buf = proto.EndFrame(buf, start)
 		c.write(c.loopScratch.buf, 1)
 		return true
@@ -108,6 +113,13 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		c.qmu.Unlock()
 		s.outstanding.Add(1)
 		s.submit(req)
+		if h.Type == proto.OpCloseSession {
+			// Nothing after a closeSession is processed: the connection
+			// closes once its reply is out. (ZK 3.8 races here, sometimes
+			// answering such requests with SessionExpired first.)
+			c.nc.Pause()
+			return true
+		}
 	case isReadOp(h.Type):
 		c.qmu.Lock()
 		if len(c.q) != 0 {
@@ -160,36 +172,42 @@ func (s *Server) encodeFixedReply(req *request, buf []byte) []byte {
 	zxid := req.replyZxid
 	switch zxid {
 	case -1:
-		zxid = s.tree.LastZxid()
+		zxid = req.c.replyZxid()
 	case -2:
 		zxid = -1 // ZK answers Unimplemented with zxid -1
 	}
 	buf, start := proto.BeginFrame(buf)
 	buf = proto.AppendReplyHeader(buf, req.xid, zxid, req.err)
+	if req.saslBody {
+		buf = proto.AppendBuffer(buf, nil, true)
+	}
 	return proto.EndFrame(buf, start)
 }
 
 // handleAuth processes an AuthPacket: the identity applies to every later
-// request at once; the reply goes out in request order.
+// request at once; the reply (which echoes the request's xid, like ZK 3.8)
+// goes out in request order.
 func (s *Server) handleAuth(c *conn, xid int32, body []byte) bool {
 	r := proto.NewReader(body)
-	var a proto.AuthPacket
-	a.Decode(&r)
+	r.Int() // type
+	scheme := r.Bytes()
+	auth, authNull := r.Buffer()
 	if r.Err() != nil {
 		return false
 	}
-	reply := &request{kind: kindReply, xid: proto.XidAuth, op: proto.OpAuth, replyZxid: 0}
-	switch string(a.Scheme) {
-	case "digest":
-		id := digestID(string(a.Auth))
+	reply := &request{kind: kindReply, xid: xid, op: proto.OpAuth, replyZxid: 0}
+	switch {
+	case string(scheme) == "digest" && !authNull:
+		id := digestID(string(auth))
 		set := c.auth.Load().with(proto.ID{Scheme: "digest", ID: id})
 		if s.cfg.SuperDigest != "" && id == s.cfg.SuperDigest {
 			set = set.with(proto.ID{Scheme: "super", ID: ""})
 		}
 		c.auth.Store(set)
-	case "ip":
+	case string(scheme) == "ip":
 		// Succeeds and adds nothing: the connection already holds its ip.
 	default:
+		// Unknown scheme, or digest without credentials.
 		s.m.authFailed.Add(1)
 		reply.err = proto.ErrAuthFailed
 		reply.closeAfter = true

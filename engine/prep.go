@@ -4,6 +4,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/zen-coord/zen/proto"
 	"github.com/zen-coord/zen/zab"
@@ -181,11 +182,17 @@ func (p *proposer) prepWrite(req *request, body []byte) (proto.OpCode, []byte, p
 		if q.Decode(&r); r.Err() != nil {
 			return 0, body, proto.ErrMarshallingError
 		}
+		if q.Path == nil {
+			return 0, body, proto.ErrMarshallingError
+		}
 		body, err := p.delete(req, str(q.Path), q.Version, body)
 		return proto.TxnDelete, body, err
 	case proto.OpSetData:
 		var q proto.SetDataRequest
 		if q.Decode(&r); r.Err() != nil {
+			return 0, body, proto.ErrMarshallingError
+		}
+		if q.Path == nil {
 			return 0, body, proto.ErrMarshallingError
 		}
 		body, err := p.setData(req, str(q.Path), q.Data, q.DataNull, q.Version, body)
@@ -195,11 +202,17 @@ func (p *proposer) prepWrite(req *request, body []byte) (proto.OpCode, []byte, p
 		if q.Decode(&r); r.Err() != nil {
 			return 0, body, proto.ErrMarshallingError
 		}
+		if q.Path == nil {
+			return 0, body, proto.ErrMarshallingError
+		}
 		body, err := p.setACL(req, str(q.Path), q.ACL, q.Version, body)
 		return proto.TxnSetACL, body, err
 	case proto.OpCheck:
 		var q proto.CheckVersionRequest
 		if q.Decode(&r); r.Err() != nil {
+			return 0, body, proto.ErrMarshallingError
+		}
+		if q.Path == nil {
 			return 0, body, proto.ErrMarshallingError
 		}
 		body, err := p.check(req, str(q.Path), q.Version, body)
@@ -236,6 +249,9 @@ func (p *proposer) create(req *request, op proto.OpCode, rawPath, data []byte, n
 		}
 	} else if ttl >= 0 {
 		return body, proto.ErrBadArguments
+	}
+	if rawPath == nil {
+		return body, proto.ErrMarshallingError // null path
 	}
 	path := string(rawPath)
 	slash := lastSlash(path)
@@ -400,11 +416,16 @@ func (p *proposer) check(req *request, path string, version int32, body []byte) 
 // multi preps every op against the changes of the ops before it. On the
 // first failure nothing is kept and the txn records one error per op.
 func (p *proposer) multi(req *request, r *proto.Reader, body []byte) (proto.OpCode, []byte, proto.Err) {
-	ops, err := proto.DecodeMulti(r, false, nil)
+	ops, err := proto.DecodeMultiRecord(r, nil)
 	if err != nil && !errors.Is(err, proto.ErrCreateFlags) {
 		// Bad create flags are not a marshalling error in ZK 3.8: the op
 		// fails with BadArguments in create's own checks below.
 		return 0, body, proto.ErrMarshallingError
+	}
+	for i := range ops {
+		if ops[i].IsReadOp() {
+			return 0, body, proto.ErrMarshallingError
+		}
 	}
 	req.multiOps = make([]proto.OpCode, len(ops))
 	subs := p.subs[:0]
@@ -418,11 +439,16 @@ func (p *proposer) multi(req *request, r *proto.Reader, body []byte) (proto.OpCo
 		var typ proto.OpCode
 		switch op.Type {
 		case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-			ttl := int64(-1)
-			if op.Type == proto.OpCreateTTL {
+			// Inside a multi ZK (Op.create) derives the op from the flags,
+			// not from the wire type: TTL flags make a createTTL,
+			// the container flag a createContainer, anything else a
+			// plain create (whose result carries the path only).
+			eff, ttl := multiCreateType(op.Flags), int64(-1)
+			if eff == proto.OpCreateTTL && op.Type == proto.OpCreateTTL {
 				ttl = op.TTL
 			}
-			scratch, e = p.create(req, op.Type, op.Path, op.Data, op.DataNull, op.ACL, op.Flags, ttl, scratch)
+			req.multiOps[i] = eff
+			scratch, e = p.create(req, eff, op.Path, op.Data, op.DataNull, op.ACL, op.Flags, ttl, scratch)
 			typ = proto.TxnCreate
 		case proto.OpDelete:
 			scratch, e = p.delete(req, str(op.Path), op.Version, scratch)
@@ -467,6 +493,17 @@ func (p *proposer) multi(req *request, r *proto.Reader, body []byte) (proto.OpCo
 	return proto.TxnMulti, body, proto.ErrOk
 }
 
+// multiCreateType is the opcode ZK's Op.create picks for create flags.
+func multiCreateType(flags int32) proto.OpCode {
+	switch flags {
+	case proto.FlagPersistentWithTTL, proto.FlagPersistentSequentialWithTTL:
+		return proto.OpCreateTTL
+	case proto.FlagContainer:
+		return proto.OpCreateContainer
+	}
+	return proto.OpCreate
+}
+
 // closeSession lists the session's ephemerals as of every prepped txn and
 // marks them deleted.
 func (p *proposer) closeSession(id int64, body []byte) []byte {
@@ -488,7 +525,27 @@ func (p *proposer) closeSession(id int64, body []byte) []byte {
 			live = append(live, path)
 		}
 	}
-	slices.Sort(live)
+	// ZK deletes them in its HashSet's order; the set was filled in
+	// creation order, which czxid gives (pending ones come last, in zxid
+	// order).
+	created := make(map[string]int64, len(live))
+	for _, path := range live {
+		if info, ok := p.s.tree.Lookup(path); ok && info.Owner == id {
+			created[path] = info.Stat.Czxid
+		} else if ch, ok := p.overlay[path]; ok {
+			created[path] = ch.zxid
+		}
+	}
+	slices.SortStableFunc(live, func(a, b string) int {
+		if created[a] != created[b] {
+			if created[a] < created[b] {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	javaHashSetOrder(live)
 	for _, path := range live {
 		parentPath := parentOf(path)
 		parent := p.get(parentPath)

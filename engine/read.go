@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/binary"
+	"errors"
 	"unsafe"
 
 	"github.com/zen-coord/zen/proto"
@@ -35,6 +36,10 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			err = proto.ErrMarshallingError
 			break
 		}
+		if q.Path == nil {
+			err = proto.ErrMarshallingError // a null path (ZK: NPE → -5)
+			break
+		}
 		if q.Watch {
 			w = c
 		}
@@ -45,8 +50,9 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 				err = proto.ErrBadArguments
 				break
 			}
+			// ZK 3.8 checks no ACL on exists.
 			var st proto.Stat
-			if st, err = s.tree.Exists(path, auth, w); err == proto.ErrOk {
+			if st, err = s.tree.Exists(path, nil, w); err == proto.ErrOk {
 				buf = proto.AppendStat(buf, &st)
 			}
 		case proto.OpGetData:
@@ -68,7 +74,7 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 		}
 	case proto.OpGetACL:
 		var q proto.PathRequest
-		if q.Decode(&r); r.Err() != nil {
+		if q.Decode(&r); r.Err() != nil || q.Path == nil {
 			err = proto.ErrMarshallingError
 			break
 		}
@@ -86,7 +92,7 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 		buf = proto.AppendGetACLResponse(buf, acl, &st)
 	case proto.OpGetAllChildrenNumber:
 		var q proto.PathRequest
-		if q.Decode(&r); r.Err() != nil {
+		if q.Decode(&r); r.Err() != nil || q.Path == nil {
 			err = proto.ErrMarshallingError
 			break
 		}
@@ -120,7 +126,9 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 		buf = proto.AppendSyncResponse(buf, q.Path)
 	case proto.OpCheckWatches, proto.OpRemoveWatches:
 		var q proto.WatchesRequest
-		if q.Decode(&r); r.Err() != nil {
+		if q.Decode(&r); r.Err() != nil || q.Path == nil || q.Type < proto.WatcherChildren || q.Type > proto.WatcherAny {
+			// ZK 3.8's WatcherType.fromInt knows Children, Data and Any
+			// only; anything else fails to parse.
 			err = proto.ErrMarshallingError
 			break
 		}
@@ -157,17 +165,18 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 		s.tree.SetWatches(q.RelativeZxid, strs(q.DataWatches), strs(q.ExistWatches), strs(q.ChildWatches),
 			strs(q.PersistentWatches), strs(q.PersistentRecursiveWatches), c)
 	case proto.OpMultiRead:
-		buf, err = s.multiRead(&r, sc, auth, buf)
-		if err != proto.ErrOk {
+		var withBody bool
+		buf, err, withBody = s.multiRead(&r, sc, auth, buf)
+		if withBody {
 			// The one error reply with a body: keep it.
-			binary.BigEndian.PutUint64(buf[hdr+4:], uint64(s.tree.LastZxid()))
+			binary.BigEndian.PutUint64(buf[hdr+4:], uint64(c.replyZxid()))
 			binary.BigEndian.PutUint32(buf[hdr+12:], uint32(int32(err)))
 			return proto.EndFrame(buf, start)
 		}
 	default:
 		err = proto.ErrUnimplemented
 	}
-	zxid := s.tree.LastZxid()
+	zxid := c.replyZxid()
 	if err != proto.ErrOk {
 		buf = buf[:hdr]
 		buf = proto.AppendReplyHeader(buf, xid, zxid, err)
@@ -177,17 +186,22 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 	return proto.EndFrame(buf, start)
 }
 
-// multiRead answers a multiRead: each op on its own, errors per op.
-func (s *Server) multiRead(r *proto.Reader, sc *scratch, auth *authSet, buf []byte) ([]byte, proto.Err) {
-	ops, err := proto.DecodeMulti(r, true, sc.ops[:0])
+// multiRead answers a multiRead: each op on its own, errors per op. Like
+// ZK 3.8, a record that parses but holds a write op is answered with
+// MarshallingError and, as the one error reply with a body, the results
+// gathered before that op; an unparsable record gets the header alone.
+func (s *Server) multiRead(r *proto.Reader, sc *scratch, auth *authSet, buf []byte) ([]byte, proto.Err, bool) {
+	ops, err := proto.DecodeMultiRecord(r, sc.ops[:0])
 	sc.ops = ops
-	if err != nil {
-		// ZK 3.8 answers an unparsable multiRead with MarshallingError and
-		// still sends the (empty) result list.
-		return proto.AppendMultiEnd(buf), proto.ErrMarshallingError
+	if err != nil && !errors.Is(err, proto.ErrCreateFlags) {
+		return buf, proto.ErrMarshallingError, false
 	}
+	defer clear(sc.ops)
 	for i := range ops {
 		op := &ops[i]
+		if op.Path == nil {
+			return proto.AppendMultiEnd(buf), proto.ErrMarshallingError, true
+		}
 		path := str(op.Path)
 		switch op.Type {
 		case proto.OpGetData:
@@ -208,10 +222,11 @@ func (s *Server) multiRead(r *proto.Reader, sc *scratch, auth *authSet, buf []by
 			buf = proto.AppendMultiHeader(buf, proto.OpGetChildren, false, proto.ErrOk)
 			buf = proto.AppendGetChildrenResponse(buf, names)
 			clear(sc.names)
+		default:
+			return proto.AppendMultiEnd(buf), proto.ErrMarshallingError, true
 		}
 	}
-	clear(sc.ops)
-	return proto.AppendMultiEnd(buf), proto.ErrOk
+	return proto.AppendMultiEnd(buf), proto.ErrOk, false
 }
 
 // strs copies a vector of byte strings into Go strings.

@@ -35,6 +35,7 @@ type request struct {
 	err        proto.Err
 	replyZxid  int64 // -1 means "last applied zxid"
 	closeAfter bool  // close the connection once the reply is written
+	saslBody   bool  // append a null SetSASLResponse token
 
 	// set by the proposer
 	sessionID int64 // the txn's session (createSession: the new id)

@@ -82,6 +82,24 @@ type MultiOp struct {
 // create whose flags are not 0..6 returns all the ops and ErrCreateFlags
 // (see there), unless the record is also malformed.
 func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
+	want := allowedIn(read)
+	return decodeMulti(r, func(k opKind) bool { return k == want }, ops)
+}
+
+// DecodeMultiRecord reads a MultiOperationRecord the way ZooKeeper
+// deserializes one, before it looks at which opcode carried it: every op
+// type of either kind is accepted (create, create2, createContainer,
+// createTTL, delete, setData, check, getChildren, getData). The server then
+// rejects ops of the wrong kind itself (ZK answers a multiRead holding a
+// write op differently from an unparsable one). Errors as DecodeMulti.
+func DecodeMultiRecord(r *Reader, ops []MultiOp) ([]MultiOp, error) {
+	return decodeMulti(r, func(k opKind) bool { return k != kindNone }, ops)
+}
+
+// IsReadOp reports whether a multi op type belongs to multiRead.
+func (op *MultiOp) IsReadOp() bool { return multiOpAllowed(op.Type) == kindRead }
+
+func decodeMulti(r *Reader, accept func(opKind) bool, ops []MultiOp) ([]MultiOp, error) {
 	ops = ops[:0]
 	badFlags := false
 	for {
@@ -96,7 +114,7 @@ func DecodeMulti(r *Reader, read bool, ops []MultiOp) ([]MultiOp, error) {
 			}
 			return ops, nil
 		}
-		if multiOpAllowed(h.Type) != allowedIn(read) {
+		if !accept(multiOpAllowed(h.Type)) {
 			r.Fail(ErrMultiOp)
 			return ops[:0], r.Err()
 		}

@@ -16,6 +16,16 @@ type NodeInfo struct {
 	ChildCreates int32       // internal child-creation counter (sequence source)
 }
 
+// lookupKey maps ZooKeeper's alias of the root, the empty path, to "/".
+// Reads and watch registrations accept it; a watch set on "" is kept under
+// "" (in the root's stripe), where no event ever fires, exactly as in ZK.
+func lookupKey(path string) string {
+	if path == "" {
+		return "/"
+	}
+	return path
+}
+
 func allowed(c Checker, n *node, perm int32) bool {
 	return c == nil || c.Allowed(n.aclList(), perm)
 }
@@ -24,10 +34,10 @@ func allowed(c Checker, n *node, perm int32) bool {
 // registered whether or not the node exists (an exists watch on a missing
 // node fires on its creation), but not when READ is denied.
 func (t *Tree) Exists(path string, c Checker, w Watcher) (proto.Stat, proto.Err) {
-	i := t.stripeIndex(path)
-	s := &t.stripes[i]
+	key := lookupKey(path)
+	s := &t.stripes[t.stripeIndex(key)]
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[key]
 	var st proto.Stat
 	err := proto.ErrOk
 	switch {
@@ -50,9 +60,10 @@ func (t *Tree) Exists(path string, c Checker, w Watcher) (proto.Stat, proto.Err)
 // modify it), whether it is null, and its stat. With a watcher, a data watch
 // is registered on success.
 func (t *Tree) GetData(path string, c Checker, w Watcher) (data []byte, null bool, st proto.Stat, err proto.Err) {
-	s := &t.stripes[t.stripeIndex(path)]
+	key := lookupKey(path)
+	s := &t.stripes[t.stripeIndex(key)]
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[key]
 	if n == nil {
 		s.mu.RUnlock()
 		return nil, false, st, proto.ErrNoNode
@@ -73,9 +84,10 @@ func (t *Tree) GetData(path string, c Checker, w Watcher) (data []byte, null boo
 // particular order) and returns it with the node's stat. The names are
 // immutable strings. With a watcher, a child watch is registered on success.
 func (t *Tree) GetChildren(path string, c Checker, w Watcher, names []string) ([]string, proto.Stat, proto.Err) {
-	s := &t.stripes[t.stripeIndex(path)]
+	key := lookupKey(path)
+	s := &t.stripes[t.stripeIndex(key)]
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[key]
 	if n == nil {
 		s.mu.RUnlock()
 		return names, proto.Stat{}, proto.ErrNoNode
@@ -98,9 +110,10 @@ func (t *Tree) GetChildren(path string, c Checker, w Watcher, names []string) ([
 // GetACL returns the node's ACL (immutable) and stat. Permission checks and
 // digest redaction are the caller's.
 func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, proto.Err) {
-	s := &t.stripes[t.stripeIndex(path)]
+	key := lookupKey(path)
+	s := &t.stripes[t.stripeIndex(key)]
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[key]
 	if n == nil {
 		s.mu.RUnlock()
 		return nil, proto.Stat{}, proto.ErrNoNode
@@ -112,9 +125,10 @@ func (t *Tree) GetACL(path string) ([]proto.ACL, proto.Stat, proto.Err) {
 
 // Lookup returns what request prep needs to know about a node.
 func (t *Tree) Lookup(path string) (NodeInfo, bool) {
-	s := &t.stripes[t.stripeIndex(path)]
+	key := lookupKey(path)
+	s := &t.stripes[t.stripeIndex(key)]
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[key]
 	if n == nil {
 		s.mu.RUnlock()
 		return NodeInfo{}, false
@@ -128,9 +142,10 @@ func (t *Tree) Lookup(path string) (NodeInfo, bool) {
 // node count minus the root, as ZooKeeper reports). The count is not a
 // snapshot: each node's children are read under that node's stripe lock only.
 func (t *Tree) GetAllChildrenNumber(path string, c Checker) (int32, proto.Err) {
-	s := &t.stripes[t.stripeIndex(path)]
+	key := lookupKey(path)
+	s := &t.stripes[t.stripeIndex(key)]
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[key]
 	if n == nil {
 		s.mu.RUnlock()
 		return 0, proto.ErrNoNode
@@ -140,8 +155,11 @@ func (t *Tree) GetAllChildrenNumber(path string, c Checker) (int32, proto.Err) {
 		return 0, proto.ErrNoAuth
 	}
 	s.mu.RUnlock()
-	if path == "/" {
+	switch path {
+	case "/": // ZK: its node map's size minus "" and "/"
 		return int32(t.nodeCount.Load() - 1), proto.ErrOk
+	case "": // ZK: every key starting with "/", the root included
+		return int32(t.nodeCount.Load()), proto.ErrOk
 	}
 	var names []string
 	return int32(t.countDescendants([]byte(path), &names)), proto.ErrOk

@@ -70,7 +70,7 @@ type watchTable struct {
 	nWatches atomic.Int64
 }
 
-// addLocked ORs mode into w's entry in tbl at path. path may alias a
+// addLocked sets w's entry's mode in tbl at path. path may alias a
 // transient buffer; it is copied when a new path entry is made.
 // REQUIRES: wt.mu held.
 func (wt *watchTable) addLocked(path string, w Watcher, tbl table, mode wmode, rec *atomic.Int64) {
@@ -87,10 +87,16 @@ func (wt *watchTable) addLocked(path string, w Watcher, tbl table, mode wmode, r
 	if added {
 		wt.nWatches.Add(1)
 	}
-	if mode&modeRecursive != 0 && e.v&modeRecursive == 0 {
+	// One mode per (watcher, table, path), and the newest registration
+	// wins (ZK 3.8's WatcherModeManager): a getData watch on a path with a
+	// persistent watch makes it a one-shot again.
+	switch {
+	case mode&modeRecursive != 0 && e.v&modeRecursive == 0:
 		rec.Add(1)
+	case mode&modeRecursive == 0 && e.v&modeRecursive != 0:
+		rec.Add(-1)
 	}
-	e.v |= mode
+	e.v = mode
 	if isNew {
 		if wt.byWatcher == nil {
 			wt.byWatcher = make(map[Watcher]*ixmap[*pathWatches, struct{}])

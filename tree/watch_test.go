@@ -125,9 +125,17 @@ func TestPersistentWatch(t *testing.T) {
 		"a:2:/n:8", // one NodeDeleted although both tables hold the watch
 		"a:1:/n:9", // persistent watches survive deletion
 	})
-	if !tr.CheckWatches("/n", a, proto.WatcherPersistent) || tr.CheckWatches("/n", a, proto.WatcherData) {
-		t.Error("persistent watch not reported as such")
+	if modeOf(tr, "/n", a, dataTable) != modePersistent || modeOf(tr, "/n", a, childTable) != modePersistent {
+		t.Error("persistent watch not kept as such")
 	}
+}
+
+// modeOf is w's mode in tbl at path (0: none).
+func modeOf(tr *Tree, path string, w Watcher, tbl table) wmode {
+	wt := &tr.stripeOf(lookupKey(path)).w
+	wt.mu.Lock()
+	defer wt.mu.Unlock()
+	return wt.modeOfLocked(path, w, tbl)
 }
 
 func TestRecursiveWatch(t *testing.T) {
@@ -176,92 +184,106 @@ func TestRecursiveWatch(t *testing.T) {
 	if tr.CheckWatches("/r/x", a, proto.WatcherAny) {
 		t.Error("standard watches on /r/x survived")
 	}
-	if !tr.CheckWatches("/r", a, proto.WatcherPersistentRecursive) || !tr.CheckWatches("/", root, proto.WatcherPersistentRecursive) {
+	if modeOf(tr, "/r", a, dataTable) != modeRecursive || modeOf(tr, "/", root, dataTable) != modeRecursive {
 		t.Error("recursive watches lost")
 	}
-	tr.RemoveWatches("/", root, proto.WatcherPersistentRecursive)
+	tr.RemoveWatches("/", root, proto.WatcherData)
 	tr.RemoveWatches("/r", a, proto.WatcherAny)
 	if tr.recursive.Load() != 0 {
 		t.Errorf("recursive count %d after removal", tr.recursive.Load())
 	}
 }
 
-func TestModesCombine(t *testing.T) {
+// TestModesReplace: one mode per (watcher, table, path) and the newest
+// registration wins, as in ZK 3.8's WatcherModeManager.
+func TestModesReplace(t *testing.T) {
 	tr := New()
 	mustApply(t, tr, createE(1, "/n", "", 0))
 	log := &evlog{}
 	a := newRec("a", log)
 	tr.GetData("/n", nil, a)
 	tr.AddWatch("/n", a, proto.AddWatchPersistent)
+	if modeOf(tr, "/n", a, dataTable) != modePersistent || modeOf(tr, "/n", a, childTable) != modePersistent {
+		t.Fatal("addWatch persistent did not replace the standard data watch")
+	}
 	tr.AddWatch("/n", a, proto.AddWatchPersistentRecursive)
 	tr.GetChildren("/n", nil, a, nil)
+	if modeOf(tr, "/n", a, dataTable) != modeRecursive || modeOf(tr, "/n", a, childTable) != modeStandard {
+		t.Fatal("modes not replaced by the newest registration")
+	}
 	if _, _, n := tr.WatchStats(); n != 2 {
 		t.Errorf("%d watches, want one entry per table", n)
-	}
-	for typ, want := range map[int32]bool{
-		proto.WatcherData: true, proto.WatcherChildren: true, proto.WatcherAny: true,
-		proto.WatcherPersistent: true, proto.WatcherPersistentRecursive: true,
-	} {
-		if tr.CheckWatches("/n", a, typ) != want {
-			t.Errorf("CheckWatches(%d) != %v", typ, want)
-		}
 	}
 	mustApply(t, tr, setDataE(2, "/n", "v", 1))
 	mustApply(t, tr, createE(3, "/n/c", "", 0))
 	eqStrings(t, "events", strs(log.take()), []string{"a:3:/n:2", "a:1:/n/c:3", "a:4:/n:3"})
-	// Standard bits consumed; persistent and recursive stay.
-	if tr.CheckWatches("/n", a, proto.WatcherData) || tr.CheckWatches("/n", a, proto.WatcherChildren) {
-		t.Error("standard bits survived firing")
+	// The standard child watch is consumed; the recursive one stays.
+	if modeOf(tr, "/n", a, childTable) != 0 || modeOf(tr, "/n", a, dataTable) != modeRecursive {
+		t.Error("after firing: want no child watch and the recursive data watch")
 	}
-	if !tr.CheckWatches("/n", a, proto.WatcherPersistent) || !tr.CheckWatches("/n", a, proto.WatcherPersistentRecursive) {
-		t.Error("persistent bits lost")
+	// A standard watch replaces a persistent one: it fires once, then is gone.
+	tr.AddWatch("/n/c", a, proto.AddWatchPersistent)
+	tr.GetData("/n/c", nil, a)
+	mustApply(t, tr, setDataE(4, "/n/c", "v", 1))
+	mustApply(t, tr, setDataE(5, "/n/c", "w", 2))
+	// /n's recursive watch sees both; /n/c's own watch is one-shot now.
+	eqStrings(t, "after replace", strs(log.take()), []string{"a:3:/n/c:4", "a:3:/n/c:5"})
+	if modeOf(tr, "/n/c", a, dataTable) != 0 || modeOf(tr, "/n/c", a, childTable) != modePersistent {
+		t.Error("standard data watch not consumed, or the persistent child watch lost")
 	}
 }
 
+// TestCheckAndRemoveWatches: ZK 3.8 semantics. checkWatches asks whether
+// any connection watches the path in the selected table; removeWatches
+// removes the caller's entry of any mode from the selected table.
 func TestCheckAndRemoveWatches(t *testing.T) {
 	tr := New()
 	mustApply(t, tr, createE(1, "/n", "", 0))
+	mustApply(t, tr, createE(2, "/m", "", 0))
 	log := &evlog{}
-	a, b := newRec("a", log), newRec("b", log)
+	a, b, c := newRec("a", log), newRec("b", log), newRec("c", log)
 	tr.GetData("/n", nil, a)
 	tr.GetChildren("/n", nil, a, nil)
 	tr.AddWatch("/n", b, proto.AddWatchPersistent)
+	tr.GetChildren("/m", nil, a, nil)
 
-	if !tr.CheckWatches("/n", a, proto.WatcherData) || !tr.CheckWatches("/n", a, proto.WatcherChildren) {
-		t.Error("check: standard watches missing")
+	for _, w := range []*rec{a, b, c} {
+		if !tr.CheckWatches("/n", w, proto.WatcherData) || !tr.CheckWatches("/n", w, proto.WatcherChildren) ||
+			!tr.CheckWatches("/n", w, proto.WatcherAny) {
+			t.Errorf("check by %s: any connection's watch on /n counts", w.name)
+		}
 	}
-	if tr.CheckWatches("/n", a, proto.WatcherPersistent) || tr.CheckWatches("/n", b, proto.WatcherData) ||
-		tr.CheckWatches("/n", b, proto.WatcherChildren) || tr.CheckWatches("/n", b, proto.WatcherPersistentRecursive) {
-		t.Error("check: wrong type matched")
+	if tr.CheckWatches("/m", c, proto.WatcherData) || !tr.CheckWatches("/m", c, proto.WatcherChildren) {
+		t.Error("check /m: only the child table holds a watch")
 	}
-	if tr.CheckWatches("/other", a, proto.WatcherAny) || tr.CheckWatches("/n", a, 99) {
-		t.Error("check: absent path or bad type matched")
+	if tr.CheckWatches("/other", a, proto.WatcherAny) || tr.CheckWatches("/n", a, proto.WatcherPersistent) || tr.CheckWatches("/n", a, 99) {
+		t.Error("check: absent path or a type other than 1..3 matched")
 	}
-	// checkWatches removes nothing.
-	if _, _, n := tr.WatchStats(); n != 4 {
-		t.Errorf("%d watches", n)
+	if _, _, n := tr.WatchStats(); n != 5 {
+		t.Errorf("%d watches: checkWatches must remove nothing", n)
 	}
 
 	if !tr.RemoveWatches("/n", a, proto.WatcherData) || tr.RemoveWatches("/n", a, proto.WatcherData) {
 		t.Error("remove data: want true then false")
 	}
-	if !tr.CheckWatches("/n", a, proto.WatcherChildren) {
+	if modeOf(tr, "/n", a, childTable) != modeStandard {
 		t.Error("removing the data watch removed the child watch")
 	}
-	if tr.RemoveWatches("/n", b, proto.WatcherChildren) {
-		t.Error("remove children matched a persistent watch")
+	if tr.RemoveWatches("/n", c, proto.WatcherAny) {
+		t.Error("remove: c has no watch")
 	}
-	if !tr.RemoveWatches("/n", b, proto.WatcherPersistent) || tr.CheckWatches("/n", b, proto.WatcherAny) {
-		t.Error("remove persistent: not removed from both tables")
+	if !tr.RemoveWatches("/n", b, proto.WatcherChildren) || modeOf(tr, "/n", b, dataTable) != modePersistent {
+		t.Error("remove children: must take b's persistent child entry and only that")
 	}
-	if !tr.RemoveWatches("/n", a, proto.WatcherAny) || tr.CheckWatches("/n", a, proto.WatcherAny) {
-		t.Error("remove any")
+	if !tr.RemoveWatches("/n", b, proto.WatcherData) || !tr.RemoveWatches("/n", a, proto.WatcherAny) ||
+		!tr.RemoveWatches("/m", a, proto.WatcherAny) {
+		t.Error("remove the rest")
 	}
 	if w, p, n := tr.WatchStats(); w != 0 || p != 0 || n != 0 {
 		t.Errorf("WatchStats after removals = %d %d %d", w, p, n)
 	}
-	mustApply(t, tr, setDataE(2, "/n", "v", 1))
-	mustApply(t, tr, createE(3, "/n/c", "", 0))
+	mustApply(t, tr, setDataE(3, "/n", "v", 1))
+	mustApply(t, tr, createE(4, "/n/c", "", 0))
 	eqStrings(t, "removed watches fired", strs(log.take()), nil)
 }
 
@@ -299,13 +321,15 @@ func TestSetWatches(t *testing.T) {
 		{"/absent", proto.WatcherData, true},
 		{"/new", proto.WatcherAny, false},
 		{"/gone", proto.WatcherAny, false},
-		{"/p", proto.WatcherPersistent, true},
-		{"/r", proto.WatcherPersistentRecursive, true},
 	}
 	for _, c := range checks {
 		if tr.CheckWatches(c.path, w, c.typ) != c.want {
 			t.Errorf("after SetWatches: CheckWatches(%s, %d) != %v", c.path, c.typ, c.want)
 		}
+	}
+	if modeOf(tr, "/p", w, dataTable) != modePersistent || modeOf(tr, "/p", w, childTable) != modePersistent ||
+		modeOf(tr, "/r", w, dataTable) != modeRecursive {
+		t.Error("after SetWatches: persistent/recursive watches not registered")
 	}
 	mustApply(t, tr, createE(30, "/absent", "", 0))
 	mustApply(t, tr, createE(31, "/r", "", 0))
@@ -410,7 +434,7 @@ func TestManyWatchersOnePath(t *testing.T) {
 		}
 	}
 	for i, w := range ws {
-		if tr.CheckWatches("/hot", w, proto.WatcherData) != (i%3 != 0) {
+		if (modeOf(tr, "/hot", w, dataTable) == modeStandard) != (i%3 != 0) {
 			t.Fatalf("check %d", i)
 		}
 	}

@@ -21,7 +21,7 @@ func (t *Tree) watchLocked(s *stripe, path string, w Watcher, tbl table, mode wm
 // table) watch on path, which need not exist. Other modes are ignored (the
 // caller rejects them).
 func (t *Tree) AddWatch(path string, w Watcher, mode int32) {
-	s := t.stripeOf(path)
+	s := t.stripeOf(lookupKey(path))
 	s.mu.RLock()
 	switch mode {
 	case proto.AddWatchPersistent:
@@ -33,65 +33,59 @@ func (t *Tree) AddWatch(path string, w Watcher, mode int32) {
 	s.mu.RUnlock()
 }
 
-// CheckWatches reports whether w has a watch of the given proto.Watcher*
-// type on path (checkWatches, opcode 17). It removes nothing.
-//
-//	Children, Data        the standard entry in that table
-//	Persistent            a persistent entry in either table
-//	PersistentRecursive   the recursive entry
-//	Any                   any entry in either table
+// CheckWatches answers checkWatches (opcode 17) as ZooKeeper 3.8 does: true
+// when *any* connection has a watch, of any mode, in the table the type
+// selects (Children, Data, or Any for both) at path. typ must be one of
+// those three (the caller answers MarshallingError for the others). It
+// removes nothing. (ZK's WatchManager.containsWatcher only looks at whether
+// the path has watchers; w is kept for a future, stricter behaviour.)
 func (t *Tree) CheckWatches(path string, w Watcher, typ int32) bool {
-	wt := &t.stripeOf(path).w
+	wt := &t.stripeOf(lookupKey(path)).w
 	wt.mu.Lock()
 	defer wt.mu.Unlock()
-	d := wt.modeOfLocked(path, w, dataTable)
-	c := wt.modeOfLocked(path, w, childTable)
+	pw := wt.byPath[path]
+	if pw == nil {
+		return false
+	}
+	d, c := pw.sets[dataTable].len() > 0, pw.sets[childTable].len() > 0
 	switch typ {
 	case proto.WatcherChildren:
-		return c&modeStandard != 0
+		return c
 	case proto.WatcherData:
-		return d&modeStandard != 0
+		return d
 	case proto.WatcherAny:
-		return d|c != 0
-	case proto.WatcherPersistent:
-		return (d|c)&modePersistent != 0
-	case proto.WatcherPersistentRecursive:
-		return d&modeRecursive != 0
+		return c || d
 	}
 	return false
 }
 
-// RemoveWatches removes w's watches of the given type on path (the same
-// selection as CheckWatches; Persistent clears both tables, Any removes
-// everything) and reports whether anything was removed (removeWatches,
-// opcode 18). No events are sent.
+// RemoveWatches answers removeWatches (opcode 18): it removes w's entry, of
+// whatever mode, from the table the type selects (Children, Data, or Any
+// for both) at path, and reports whether anything was removed. No events
+// are sent.
 func (t *Tree) RemoveWatches(path string, w Watcher, typ int32) bool {
-	var modes [2]wmode
+	var tables []table
 	switch typ {
 	case proto.WatcherChildren:
-		modes[childTable] = modeStandard
+		tables = []table{childTable}
 	case proto.WatcherData:
-		modes[dataTable] = modeStandard
+		tables = []table{dataTable}
 	case proto.WatcherAny:
-		modes = [2]wmode{^wmode(0), ^wmode(0)}
-	case proto.WatcherPersistent:
-		modes = [2]wmode{modePersistent, modePersistent}
-	case proto.WatcherPersistentRecursive:
-		modes[dataTable] = modeRecursive
+		tables = []table{childTable, dataTable}
 	default:
 		return false
 	}
-	wt := &t.stripeOf(path).w
+	wt := &t.stripeOf(lookupKey(path)).w
 	wt.mu.Lock()
 	defer wt.mu.Unlock()
 	removed := false
-	for _, tbl := range [2]table{dataTable, childTable} {
+	for _, tbl := range tables {
 		pw := wt.byPath[path] // may be dropped by the first clear
-		if pw == nil || modes[tbl] == 0 {
+		if pw == nil {
 			continue
 		}
 		if i := pw.sets[tbl].find(w); i >= 0 {
-			if cleared, _ := wt.clearLocked(pw, tbl, i, modes[tbl], &t.recursive); cleared {
+			if cleared, _ := wt.clearLocked(pw, tbl, i, ^wmode(0), &t.recursive); cleared {
 				removed = true
 			}
 		}
@@ -151,12 +145,12 @@ func (t *Tree) SetWatches(relZxid int64, data, exist, child, persistent, recursi
 // setWatch looks path up under its stripe lock and either fires the event
 // decide returns or, if it returns 0, registers a standard watch in tbl.
 func (t *Tree) setWatch(path string, w Watcher, decide func(*node) proto.EventType, tbl table) {
-	s := t.stripeOf(path)
+	s := t.stripeOf(lookupKey(path))
 	s.mu.RLock()
-	n := s.nodes[path]
+	n := s.nodes[lookupKey(path)]
 	if ev := decide(n); ev != 0 {
 		p := strings.Clone(path)
-		if n != nil {
+		if n != nil && n.path == path {
 			p = n.path
 		}
 		w.Notify(ev, p, -1, nil)
@@ -189,6 +183,29 @@ func (t *Tree) DropWatcher(w Watcher) {
 	}
 }
 
+// DataWatchStats is what ZK 3.8's wchs reports: connections with data
+// watches, paths with data watches, and data watches.
+func (t *Tree) DataWatchStats() (watchers, paths, watches int) {
+	seen := make(map[Watcher]struct{})
+	for i := range t.stripes {
+		wt := &t.stripes[i].w
+		wt.mu.Lock()
+		for _, pw := range wt.byPath {
+			set := &pw.sets[dataTable]
+			if set.len() == 0 {
+				continue
+			}
+			paths++
+			watches += set.len()
+			for _, e := range set.ents {
+				seen[e.k] = struct{}{}
+			}
+		}
+		wt.mu.Unlock()
+	}
+	return len(seen), paths, watches
+}
+
 // WatchStats returns the number of distinct watchers, of distinct watched
 // paths, and of watches ((watcher, table, path) entries, both tables).
 func (t *Tree) WatchStats() (watchers, paths, watches int) {
@@ -206,20 +223,21 @@ func (t *Tree) WatchStats() (watchers, paths, watches int) {
 	return len(seen), paths, watches
 }
 
-// WatchesByWatcher calls fn once per watcher with the sorted paths it
-// watches in either table (for wchc). fn runs without tree locks held.
+// WatchesByWatcher calls fn once per watcher with the sorted paths of its
+// data watches (ZK 3.8's wchc lists the data table only). fn runs without
+// tree locks held.
 func (t *Tree) WatchesByWatcher(fn func(w Watcher, paths []string)) {
 	by := make(map[Watcher][]string)
 	var order []Watcher
 	for i := range t.stripes {
 		wt := &t.stripes[i].w
 		wt.mu.Lock()
-		for w, ps := range wt.byWatcher {
-			if _, ok := by[w]; !ok {
-				order = append(order, w)
-			}
-			for _, e := range ps.ents {
-				by[w] = append(by[w], e.k.path)
+		for _, pw := range wt.byPath {
+			for _, e := range pw.sets[dataTable].ents {
+				if _, ok := by[e.k]; !ok {
+					order = append(order, e.k)
+				}
+				by[e.k] = append(by[e.k], pw.path)
 			}
 		}
 		wt.mu.Unlock()
@@ -231,9 +249,9 @@ func (t *Tree) WatchesByWatcher(fn func(w Watcher, paths []string)) {
 	}
 }
 
-// WatchesByPath calls fn once per watched path, in path order, with the
-// watchers that watch it in either table (for wchp). fn runs without tree
-// locks held.
+// WatchesByPath calls fn once per path with data watches, in path order,
+// with its watchers (ZK 3.8's wchp lists the data table only). fn runs
+// without tree locks held.
 func (t *Tree) WatchesByPath(fn func(path string, ws []Watcher)) {
 	type entry struct {
 		path string
@@ -244,14 +262,12 @@ func (t *Tree) WatchesByPath(fn func(path string, ws []Watcher)) {
 		wt := &t.stripes[i].w
 		wt.mu.Lock()
 		for path, pw := range wt.byPath {
+			if pw.sets[dataTable].len() == 0 {
+				continue
+			}
 			e := entry{path: path}
 			for _, x := range pw.sets[dataTable].ents {
 				e.ws = append(e.ws, x.k)
-			}
-			for _, x := range pw.sets[childTable].ents {
-				if pw.sets[dataTable].find(x.k) < 0 {
-					e.ws = append(e.ws, x.k)
-				}
 			}
 			all = append(all, e)
 		}

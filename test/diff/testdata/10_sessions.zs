@@ -125,12 +125,11 @@ s3 events
 s3 ls2 /p
 s3 exists /e1
 
-=== closesession-then-requests
-s1 connect
-s1 create /a
-s1 pipe [closesession; get /a; create /b]
-s2 connect
-s2 exists /b
+# (closesession-then-requests was removed: requests pipelined behind a
+# closeSession race with the connection's close in ZooKeeper 3.8.0 — repeated
+# runs answer them with SessionExpired, or not, and the create takes a zxid,
+# or not — so no fixed outcome can be compared. zen stops reading after a
+# closeSession; test/e2e covers that.)
 
 === closesession-twice-on-resumed-connection
 s1 connect
