@@ -1,0 +1,40 @@
+// Package e2e is zen's end-to-end client suite: go-zookeeper/zk v1.0.4 and
+// a raw protocol client (internal/ztest.Raw with proto records) talking to
+// a real zen server over TCP, for every opcode, error code and watch kind.
+//
+// Files, one concern each:
+//
+//	helpers_test.go      targets (zen or ZooKeeper), the raw client wrapper, request bodies, decoding
+//	ops_test.go          each opcode's success reply, field by field; null vs empty data; versions
+//	errors_test.go       error codes per op and their precedence; failed writes consume a zxid
+//	stat_test.go         stat bookkeeping (cversion, pzxid, aversion, ephemeralOwner); system nodes
+//	sequential_test.go   sequential names: parent counter, modes, multi, collisions
+//	container_ttl_test.go containers and TTL nodes: creation rules, ranges, reaping
+//	multi_test.go        multi and multiRead: atomicity, one zxid, result shapes, malformed records
+//	watch_test.go        one-shot, persistent and recursive watches; check/removeWatches; ordering; ACL filter
+//	setwatches_test.go   setWatches/setWatches2 catch-up; go-zk re-arming after a reconnect
+//	session_test.go      handshake, timeouts, expiry, reattach, wrong password, pipelining
+//	restart_test.go      sessions and data across a restart on the same data dir
+//	acl_test.go          world/ip/digest/auth schemes, NoAuth per op, redaction, super, whoAmI, auth failure
+//	flw_test.go          four-letter words and the whitelist
+//	badinput_test.go     unknown opcodes, malformed frames and bodies, jute.maxbuffer, split frames
+//	limits_test.go       maxClientCnxns, globalOutstandingLimit
+//	metrics_test.go      the Prometheus endpoint
+//
+// Run it with
+//
+//	go test -race ./test/e2e/
+//
+// Every expectation was checked against Apache ZooKeeper 3.8.0 (Debian's
+// package): ZEN_E2E_TARGET=zookeeper runs the same tests against a real
+// ZooKeeper process per test (slow; tests of zen-only surfaces skip
+// themselves):
+//
+//	ZEN_E2E_TARGET=zookeeper go test -timeout 30m ./test/e2e/
+//
+// Where ZooKeeper 3.8.0 and shared/PROTOCOL.md disagree the tests follow
+// 3.8.0 and say so, except for two ZooKeeper 3.9 features zen offers
+// (Persistent/PersistentRecursive types in checkWatches/removeWatches,
+// persistent and recursive watch modes combining on one path); those tests
+// are marked zen-only.
+package e2e
