@@ -228,6 +228,9 @@ func (s *Server) recover() error {
 		lw.Close()
 		return err
 	}
+	// Quota stats are derived data: recompute them, as ZK does at startup
+	// (a fuzzy snapshot plus replay can leave them stale).
+	t.RecomputeQuotas()
 	s.tree = t
 	s.sinceSnap = n
 	s.logf("recovered zxid %#x from snapshot %#x + %d log entries in %v", t.LastZxid(), base, n, time.Since(start).Round(time.Millisecond))

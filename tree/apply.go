@@ -131,7 +131,13 @@ func (t *Tree) Apply(entry []byte) (Result, error) {
 		case proto.TxnCreate, proto.TxnDelete, proto.TxnSetData, proto.TxnSetACL:
 			o.at = t.locate(o.path)
 			mask |= o.at.mask()
+			if o.typ != proto.TxnSetACL {
+				mask |= t.quotaMask(o.path)
+			}
 		}
+	}
+	if h.Type == proto.TxnCloseSession && len(t.quotas) > 0 {
+		mask = ^uint64(0) // its deletes may adjust any quota
 	}
 	if h.Type == proto.TxnCloseSession {
 		// The session's ephemerals as of now are a superset of what remains
@@ -316,6 +322,10 @@ func (t *Tree) applyCreate(o *op, h *proto.TxnHeader, r *OpResult) {
 		t.ap.touched.put(n)
 		created = true
 	}
+	if created && p != nil {
+		// (Linked below; the quota hook only needs the parent's path.)
+		defer t.quotaCreated(n, p.path)
+	}
 	if p != nil {
 		// Also when n already existed: a fuzzy snapshot can hold a child
 		// whose parent is created by the replay (Load could not link it).
@@ -360,6 +370,9 @@ func (t *Tree) applyDelete(path string, l loc, zxid int64) {
 		t.touch(p, zxid)
 	}
 	if deleted {
+		if p != nil {
+			t.quotaDeleted(n, p.path)
+		}
 		acl := n.aclList()
 		t.fireData(s, n.path, proto.EventNodeDeleted, zxid, acl, true)
 		t.fireChild(s, n.path, proto.EventNodeDeleted, zxid, acl, &t.ap.notified)
@@ -377,6 +390,7 @@ func (t *Tree) applySetData(o *op, h *proto.TxnHeader, r *OpResult) {
 	}
 	if !t.gated(n, h.Zxid) {
 		d := copyData(o.data, o.null)
+		t.quotaDataChanged(n.path, len(n.data), len(d))
 		t.dataSize.Add(int64(len(d) - len(n.data)))
 		n.data, n.null = d, o.null
 		n.version = o.version

@@ -37,6 +37,9 @@ type Tree struct {
 	// under idxMu. See "Ephemeral pre-image" in snapshot.go. Empty in
 	// normal operation.
 	ghosts map[string]int64
+
+	// quotas are the quota roots (see quota.go). Applier-owned.
+	quotas map[string]struct{}
 }
 
 func newEmpty() *Tree {
