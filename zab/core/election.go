@@ -127,7 +127,11 @@ func (n *Node) stepVote(m Message) {
 			n.setProposal(best)
 			n.broadcastVote()
 		case m.Round < n.round:
-			n.sendVote(m.From)
+			// Tell a voter of an older round about ours. An observer's
+			// round means nothing to voters: answering would ping-pong.
+			if !n.observer {
+				n.sendVote(m.From)
+			}
 			return
 		default:
 			if n.better(m.Vote, e.proposal) {

@@ -66,6 +66,7 @@ type simParams struct {
 	chaosSteps        int
 	drop, dup         float64 // per message
 	reorder           float64 // per message: may overtake earlier ones
+	replay            float64 // per message: a copy arrives much later
 	crash, partition  float64 // per step
 	maxDelay          int     // steps
 	maxDiff           int
@@ -129,8 +130,9 @@ func runSim(seed int64, steps int, verbose bool) (err error) {
 		p.drop = []float64{0.005, 0.02, 0.1}[rng.IntN(3)]
 		p.dup = []float64{0, 0.01, 0.05}[rng.IntN(3)]
 		p.reorder = []float64{0, 0.01, 0.05}[rng.IntN(3)]
+		p.replay = []float64{0, 0.01, 0.05}[rng.IntN(3)]
 	}
-	p.crash = []float64{0, 0.0005, 0.002, 0.005}[rng.IntN(4)]
+	p.crash = []float64{0, 0.0005, 0.002, 0.005, 0.01}[rng.IntN(5)]
 	p.partition = []float64{0, 0.0005, 0.002}[rng.IntN(3)]
 
 	s := &sim{env: newEnv(), rng: rng, p: p, verbose: verbose, downAt: map[int64]int{}, promised: map[int64]int64{}, checked: map[int64]bool{}, linkAt: map[[2]int64]int{},
@@ -354,7 +356,11 @@ func (s *sim) step() error {
 		}
 	}
 	if len(s.net) > 50000 {
-		return fmt.Errorf("message storm: %d messages in flight", len(s.net))
+		hist := map[string]int{}
+		for _, sm := range s.net {
+			hist[fmt.Sprintf("%d->%d %v", sm.m.From, sm.m.To, sm.m.Type)]++
+		}
+		return fmt.Errorf("message storm: %d messages in flight: %v", len(s.net), hist)
 	}
 	return s.check()
 }
@@ -416,6 +422,11 @@ func (s *sim) enqueue(m Message) {
 		s.linkAt[link] = at
 	}
 	s.net = append(s.net, simMsg{at: at, seq: s.seq, m: m})
+	if !s.healed && s.chance(s.p.replay) {
+		// An old copy resurfaces long after (a stale connection's buffer).
+		s.seq++
+		s.net = append(s.net, simMsg{at: s.now + 50 + s.rng.IntN(500), seq: s.seq, m: m})
+	}
 }
 
 // checkSend: messages that depend on persistence only leave once the
