@@ -65,9 +65,10 @@ type peer struct {
 	recvSeq  uint64
 	phase    peerPhase
 
-	current int64 // ACKEPOCH: current epoch
-	last    int64 // ACKEPOCH: last zxid
-	commit  int64 // LEARNERINFO: commit point
+	accepted int64 // LEARNERINFO: accepted epoch
+	current  int64 // ACKEPOCH: current epoch
+	last     int64 // ACKEPOCH: last zxid
+	commit   int64 // LEARNERINFO: commit point
 
 	next       int64 // the stream holds every entry up to next
 	commitSent int64
@@ -91,7 +92,8 @@ type leadership struct {
 	acks       map[int64]int64 // voter → highest acked zxid
 	commit     int64
 	peers      map[int64]*peer
-	list       []*peer // the peers sorted by id; dropped ones linger until compacted
+	conns      map[uint64]bool // every session opened in this leadership
+	list       []*peer         // the peers sorted by id; dropped ones linger until compacted
 	// readAfter/readEs cache the first chunk of entries read after a
 	// zxid: every live learner usually needs the same one. Reset by
 	// Propose (the only change to a leader's log).
@@ -113,6 +115,7 @@ func (n *Node) startLeading() {
 		acks:       map[int64]int64{},
 		commit:     n.commit,
 		peers:      map[int64]*peer{},
+		conns:      map[uint64]bool{},
 		myEpoch:    n.durableHS.CurrentEpoch,
 		myLast:     n.log.lastZxid(),
 		counter:    1,
@@ -279,8 +282,11 @@ func (n *Node) handleLearnerInfo(m Message) {
 	if obs != (n.role[m.From] == Observing) || m.Seq != 1 {
 		return
 	}
-	if p := l.peers[m.From]; p != nil && p.conn == m.Conn {
-		return // duplicate
+	if l.conns[m.Conn] {
+		return // a duplicate, or a replay of a session already served
+	}
+	if p := l.peers[m.From]; p != nil && m.Epoch < p.accepted {
+		return // a replay from an older session: accepted epochs only grow
 	}
 	if !obs && m.Epoch > n.epochHint {
 		n.epochHint = m.Epoch
@@ -291,7 +297,8 @@ func (n *Node) handleLearnerInfo(m Message) {
 		n.becomeLooking("voter %d accepted epoch %d > %d", m.From, m.Epoch, l.epoch)
 		return
 	}
-	p := &peer{id: m.From, observer: obs, conn: m.Conn, recvSeq: 1, commit: m.Commit}
+	l.conns[m.Conn] = true
+	p := &peer{id: m.From, observer: obs, conn: m.Conn, recvSeq: 1, accepted: m.Epoch, commit: m.Commit}
 	n.addPeer(p)
 	if l.epoch == 0 {
 		if !obs {

@@ -315,6 +315,9 @@ func (s *sim) step() error {
 		if t.n == nil || s.cut(m.From, m.To) {
 			continue
 		}
+		if s.verbose && m.Type != MsgPing && m.Type != MsgVote {
+			s.logf("recv %s", fmtMsg(m))
+		}
 		if err := t.n.Step(m); err != nil {
 			return err
 		}
@@ -662,5 +665,18 @@ func (s *sim) liveness() error {
 			return s.checkLogs()
 		}
 	}
-	return fmt.Errorf("no progress within %d ticks after healing (probe %s)", bound/tickEvery, FormatZxid(probe))
+	var st strings.Builder
+	for _, id := range s.ids() {
+		n := s.nodes[id].n
+		fmt.Fprintf(&st, "\n  %d: %s commit=%s last=%s", id, fmtSoft(n.softState()), FormatZxid(n.commit), FormatZxid(n.log.lastZxid()))
+		if n.learn != nil {
+			fmt.Fprintf(&st, " learner phase=%d conn=%x recv#%d sent#%d held=%d", n.learn.phase, n.learn.conn, n.learn.recvSeq, n.learn.sendSeq, len(n.held))
+		}
+		if n.lead != nil {
+			for _, p := range n.sortedPeers() {
+				fmt.Fprintf(&st, "\n     peer %d %v conn=%x recv#%d sent#%d next=%s", p.id, p.phase, p.conn, p.recvSeq, p.sendSeq, FormatZxid(p.next))
+			}
+		}
+	}
+	return fmt.Errorf("no progress within %d ticks after healing (probe %s)%s", bound/tickEvery, FormatZxid(probe), st.String())
 }
