@@ -272,10 +272,10 @@ type event struct {
 	Path string
 }
 
-// eventZxid reports whether a notification's header zxid is acceptable for
-// a txn at zxid z: ZooKeeper 3.8.0 sends -1 in every notification header
-// (3.9 sends the txn's zxid; PROTOCOL.md describes 3.9).
-func eventZxid(e event, z int64) bool { return e.Zxid == -1 || e.Zxid == z }
+// eventZxid reports whether a notification's header zxid is right for a
+// txn at zxid z: ZooKeeper 3.8.0 sends -1 in every notification header
+// (3.9 sends the txn's zxid, as PROTOCOL.md describes; 3.8.0 wins).
+func eventZxid(e event, z int64) bool { return e.Zxid == -1 }
 
 func (e event) String() string { return fmt.Sprintf("%d:%s@%d", e.Type, e.Path, e.Zxid) }
 

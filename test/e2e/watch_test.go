@@ -344,27 +344,39 @@ func TestPersistentRecursiveWatch(t *testing.T) {
 	expectEvents(t, w, ev(proto.EventNodeDeleted, "/r/eph"))
 }
 
-// A persistent and a recursive watch on the same path by one connection
-// combine: the recursive one covers descendants, the persistent one adds
-// NodeChildrenChanged, each event once. This is ZooKeeper 3.9's model
-// (PROTOCOL.md §11); 3.8.0 keeps one mode per (connection, path), so there
-// the later addWatch replaces the earlier one and NodeChildrenChanged is
-// not sent. zen reports 3.9, so the test is zen-only.
-func TestPersistentAndRecursiveCombined(t *testing.T) {
-	zenOnly(t)
+// ZooKeeper 3.8.0 keeps one watch mode per (connection, path): the latest
+// getData/exists/getChildren/addWatch on a path replaces the earlier mode.
+// (3.9 lets the modes combine, as PROTOCOL.md §11 describes; 3.8.0 wins.)
+func TestWatchModeReplacement(t *testing.T) {
 	s := start(t)
 	c := dial(t, s.Addr)
 	w := dial(t, s.Addr)
-	c.ok(proto.OpCreate, createBody("/c", nil, openACL, 0))
+	for _, p := range []string{"/c", "/a", "/b"} {
+		c.ok(proto.OpCreate, createBody(p, nil, openACL, 0))
+	}
+	// Persistent, then recursive: recursive only (no NodeChildrenChanged).
 	w.ok(proto.OpAddWatch, addWatchBody("/c", proto.AddWatchPersistent))
 	w.ok(proto.OpAddWatch, addWatchBody("/c", proto.AddWatchPersistentRecursive))
 	c.ok(proto.OpSetData, setDataBody("/c", nil, -1))
 	c.ok(proto.OpCreate, createBody("/c/k", nil, openACL, 0))
-	expectEvents(t, w,
-		ev(proto.EventNodeDataChanged, "/c"),
-		ev(proto.EventNodeCreated, "/c/k"),
-		ev(proto.EventNodeChildrenChanged, "/c"),
-	)
+	expectEvents(t, w, ev(proto.EventNodeDataChanged, "/c"), ev(proto.EventNodeCreated, "/c/k"))
+	// Recursive, then persistent: persistent only (no descendants).
+	w.ok(proto.OpAddWatch, addWatchBody("/a", proto.AddWatchPersistentRecursive))
+	w.ok(proto.OpAddWatch, addWatchBody("/a", proto.AddWatchPersistent))
+	c.ok(proto.OpSetData, setDataBody("/a", nil, -1))
+	c.ok(proto.OpCreate, createBody("/a/k", nil, openACL, 0))
+	c.ok(proto.OpCreate, createBody("/a/k/g", nil, openACL, 0))
+	expectEvents(t, w, ev(proto.EventNodeDataChanged, "/a"), ev(proto.EventNodeChildrenChanged, "/a"))
+	// Standard, then persistent: persistent; then standard again: one-shot.
+	w.ok(proto.OpGetData, pathWatch("/b", true))
+	w.ok(proto.OpAddWatch, addWatchBody("/b", proto.AddWatchPersistent))
+	c.ok(proto.OpSetData, setDataBody("/b", nil, -1))
+	c.ok(proto.OpSetData, setDataBody("/b", nil, -1))
+	expectEvents(t, w, ev(proto.EventNodeDataChanged, "/b"), ev(proto.EventNodeDataChanged, "/b"))
+	w.ok(proto.OpGetData, pathWatch("/b", true))
+	c.ok(proto.OpSetData, setDataBody("/b", nil, -1))
+	c.ok(proto.OpSetData, setDataBody("/b", nil, -1))
+	expectEvents(t, w, ev(proto.EventNodeDataChanged, "/b"))
 }
 
 func TestAddWatchBadMode(t *testing.T) {
@@ -440,42 +452,47 @@ func TestCheckAndRemoveWatches(t *testing.T) {
 	w.fails(proto.OpRemoveWatches, watchesBody("/n", 6), proto.ErrMarshallingError)
 }
 
-// Persistent (4) and PersistentRecursive (5) watch types for check and
-// remove are ZooKeeper 3.9 (PROTOCOL.md §11); 3.8.0 answers
-// MarshallingError for them. zen reports 3.9, so the test is zen-only.
+// Persistent watches under checkWatches/removeWatches in ZooKeeper 3.8.0:
+// the watcher types Persistent (4) and PersistentRecursive (5) do not
+// exist yet (MarshallingError; 3.9 added them, as PROTOCOL.md §11
+// describes); a persistent or recursive watch sits in both tables, so the
+// Children, Data and Any types find it, and Any removes it.
 func TestCheckAndRemovePersistentWatches(t *testing.T) {
-	zenOnly(t)
 	s := start(t)
 	c := dial(t, s.Addr)
 	w := dial(t, s.Addr)
 	c.ok(proto.OpCreate, createBody("/n", nil, openACL, 0))
-	w.fails(proto.OpCheckWatches, watchesBody("/n", proto.WatcherPersistent), proto.ErrNoWatcher)
-	w.fails(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherPersistentRecursive), proto.ErrNoWatcher)
+	for _, typ := range []int32{proto.WatcherPersistent, proto.WatcherPersistentRecursive} {
+		w.fails(proto.OpCheckWatches, watchesBody("/n", typ), proto.ErrMarshallingError)
+		w.fails(proto.OpRemoveWatches, watchesBody("/n", typ), proto.ErrMarshallingError)
+	}
 	w.ok(proto.OpAddWatch, addWatchBody("/n", proto.AddWatchPersistent))
-	w.ok(proto.OpCheckWatches, watchesBody("/n", proto.WatcherPersistent))
-	w.fails(proto.OpCheckWatches, watchesBody("/n", proto.WatcherPersistentRecursive), proto.ErrNoWatcher)
-	w.ok(proto.OpCheckWatches, watchesBody("/n", proto.WatcherAny))
-	w.ok(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherPersistent))
-	w.fails(proto.OpCheckWatches, watchesBody("/n", proto.WatcherAny), proto.ErrNoWatcher)
-	w.ok(proto.OpAddWatch, addWatchBody("/n", proto.AddWatchPersistentRecursive))
-	w.ok(proto.OpCheckWatches, watchesBody("/n", proto.WatcherPersistentRecursive))
-	w.fails(proto.OpCheckWatches, watchesBody("/n", proto.WatcherPersistent), proto.ErrNoWatcher)
-	w.ok(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherPersistentRecursive))
+	for _, typ := range []int32{proto.WatcherChildren, proto.WatcherData, proto.WatcherAny} {
+		w.ok(proto.OpCheckWatches, watchesBody("/n", typ))
+	}
+	for _, typ := range []int32{proto.WatcherPersistent, proto.WatcherPersistentRecursive} {
+		w.fails(proto.OpCheckWatches, watchesBody("/n", typ), proto.ErrMarshallingError)
+	}
+	// Removing the data side leaves the child side.
+	w.ok(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherData))
+	c.ok(proto.OpSetData, setDataBody("/n", b("1"), -1))
+	c.ok(proto.OpCreate, createBody("/n/k", nil, openACL, 0))
+	expectEvents(t, w, ev(proto.EventNodeChildrenChanged, "/n"))
+	w.ok(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherAny))
+	c.ok(proto.OpSetData, setDataBody("/n", b("2"), -1))
 	c.ok(proto.OpCreate, createBody("/n/k2", nil, openACL, 0))
-	c.ok(proto.OpSetData, setDataBody("/n", b("3"), -1))
 	expectEvents(t, w)
-	// Removing a persistent watch leaves a standard watch on the path.
-	w.ok(proto.OpGetData, pathWatch("/n", true))
-	w.ok(proto.OpAddWatch, addWatchBody("/n", proto.AddWatchPersistent))
-	w.ok(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherPersistent))
-	w.ok(proto.OpCheckWatches, watchesBody("/n", proto.WatcherData))
-	c.ok(proto.OpSetData, setDataBody("/n", b("4"), -1))
-	expectEvents(t, w, ev(proto.EventNodeDataChanged, "/n"))
-	// Any removes persistent watches as well.
+	w.fails(proto.OpCheckWatches, watchesBody("/n", proto.WatcherAny), proto.ErrNoWatcher)
+	// A recursive watch likewise.
 	w.ok(proto.OpAddWatch, addWatchBody("/n", proto.AddWatchPersistentRecursive))
+	for _, typ := range []int32{proto.WatcherChildren, proto.WatcherData, proto.WatcherAny} {
+		w.ok(proto.OpCheckWatches, watchesBody("/n", typ))
+	}
 	w.ok(proto.OpRemoveWatches, watchesBody("/n", proto.WatcherAny))
 	c.ok(proto.OpCreate, createBody("/n/k3", nil, openACL, 0))
+	c.ok(proto.OpSetData, setDataBody("/n", b("3"), -1))
 	expectEvents(t, w)
+	w.fails(proto.OpCheckWatches, watchesBody("/n", proto.WatcherAny), proto.ErrNoWatcher)
 }
 
 // A notification is not delivered to a connection that may not READ the
