@@ -3,6 +3,8 @@ package engine
 import (
 	"fmt"
 
+	"github.com/zen-coord/zen/tree"
+
 	"github.com/zen-coord/zen/proto"
 	"github.com/zen-coord/zen/zab"
 )
@@ -22,6 +24,7 @@ func (s *Server) commit(batch []zab.Proposal) {
 			continue
 		}
 		req.res = res
+		s.recordWrites(req, &res)
 		switch req.kind {
 		case kindWrite:
 			s.finishWrite(req)
@@ -163,4 +166,30 @@ func (s *Server) finishSession(req *request) {
 	s.writeConnectResponse(c, req.sessionID, req.timeout)
 	c.nc.Resume()
 	c.nc.Wake()
+}
+
+// recordWrites feeds the per-namespace write summaries (mntr).
+func (s *Server) recordWrites(req *request, res *tree.Result) {
+	if res.Err != proto.ErrOk || req.kind != kindWrite {
+		return
+	}
+	switch req.op {
+	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		s.m.writeNS.record(res.Path, int64(res.Stat.DataLength))
+	case proto.OpSetData, proto.OpDelete:
+		r := proto.NewReader(req.body)
+		path := str(r.Bytes()) // both records start with the path
+		s.m.writeNS.record(path, int64(res.Stat.DataLength))
+	case proto.OpMulti:
+		if len(res.Multi) == 0 || res.Multi[0].Type == proto.TxnError {
+			return
+		}
+		r := proto.NewReader(req.body)
+		ops, _ := proto.DecodeMultiRecord(&r, nil)
+		for i := range ops {
+			if i < len(res.Multi) && res.Multi[i].Type != proto.TxnCheck {
+				s.m.writeNS.record(str(ops[i].Path), int64(res.Multi[i].Stat.DataLength))
+			}
+		}
+	}
 }

@@ -304,26 +304,6 @@ func (c *Config) Finish() error {
 // SetClientPort sets clientPort (for callers building a Config in code).
 func (c *Config) SetClientPort(p int) { c.clientPort = p }
 
-// Lines renders the configuration as the conf 4lw shows it.
-func (c *Config) Lines() []string {
-	host, port, _ := net.SplitHostPort(c.ClientAddr)
-	out := []string{
-		"clientPort=" + port,
-		"clientPortAddress=" + host,
-		"dataDir=" + c.DataDir,
-		"dataDirSize=0",
-		"dataLogDir=" + c.DataLogDir,
-		"dataLogSize=0",
-		"tickTime=" + strconv.FormatInt(c.TickTime.Milliseconds(), 10),
-		"maxClientCnxns=" + strconv.Itoa(c.MaxClientCnxns),
-		"minSessionTimeout=" + strconv.FormatInt(c.MinSessionTimeout.Milliseconds(), 10),
-		"maxSessionTimeout=" + strconv.FormatInt(c.MaxSessionTimeout.Milliseconds(), 10),
-		"clientPortListenBacklog=-1",
-		"serverId=" + strconv.FormatInt(c.ServerID, 10),
-	}
-	return out
-}
-
 // sortedWords lists the enabled four-letter words.
 func (c *Config) sortedWords() []string {
 	var w []string

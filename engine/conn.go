@@ -111,6 +111,9 @@ func (c *conn) write(frames []byte, n int) {
 	c.nc.EndWrite(out)
 	c.sent.Add(int64(n))
 	c.srv.m.packetsSent.Add(n)
+	if n > 0 {
+		c.srv.m.responseSize(int64(len(frames) / n))
+	}
 }
 
 // queueEmpty reports whether nothing of this connection is waiting.

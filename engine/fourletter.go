@@ -1,15 +1,19 @@
 package engine
 
 import (
+	"encoding/binary"
 	"fmt"
+	"net"
 	"os"
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/zen-coord/zen/proto"
 	"github.com/zen-coord/zen/tree"
@@ -24,6 +28,10 @@ var BuildDate = "2026-11-23 00:00 UTC"
 
 // fourLetter answers a four-letter word.
 func (s *Server) fourLetter(cmd string) string {
+	var mask []byte
+	if len(cmd) == 12 && cmd[:4] == "stmk" {
+		cmd, mask = cmd[:4], []byte(cmd[4:])
+	}
 	if !s.cfg.FourLetterWords[cmd] {
 		return cmd + " is not executed because it is not in the whitelist.\n"
 	}
@@ -40,7 +48,7 @@ func (s *Server) fourLetter(cmd string) string {
 	case "mntr":
 		s.writeMntr(&b)
 	case "conf":
-		for _, l := range s.cfg.Lines() {
+		for _, l := range s.confLines() {
 			b.WriteString(l)
 			b.WriteByte('\n')
 		}
@@ -90,6 +98,7 @@ func (s *Server) fourLetter(cmd string) string {
 				fmt.Fprintf(&b, "\t%s\n", p)
 			}
 		}
+		b.WriteByte('\n')
 	case "wchp":
 		type entry struct {
 			path string
@@ -114,15 +123,22 @@ func (s *Server) fourLetter(cmd string) string {
 				fmt.Fprintf(&b, "\t0x%x\n", sid)
 			}
 		}
+		b.WriteByte('\n')
 	case "dump":
 		s.writeDump(&b)
 	case "dirs":
 		fmt.Fprintf(&b, "datadir_size: %d\nlogdir_size: %d\n",
 			dirSize(filepath.Join(s.cfg.DataDir, "zen-snap")), dirSize(filepath.Join(s.cfg.DataLogDir, "zen-log")))
-	case "gtmk", "stmk":
-		return "0\n"
+	case "gtmk":
+		return strconv.FormatInt(s.traceMask.Load(), 10)
+	case "stmk":
+		if len(mask) == 8 {
+			s.traceMask.Store(int64(binary.BigEndian.Uint64(mask)))
+		}
+		return strconv.FormatInt(s.traceMask.Load(), 10)
 	case "hash":
-		fmt.Fprintf(&b, "%x: %d\n", s.tree.LastZxid(), s.tree.Digest())
+		// ZK prints its digest log, one line per 128 txns once digests are
+		// taken; zen keeps no digest history, so there is nothing to print.
 	default:
 		return cmd + " is not executed because it is not in the whitelist.\n"
 	}
@@ -161,47 +177,88 @@ func javaDouble(f float64) string {
 
 func (s *Server) writeMntr(b *strings.Builder) {
 	lo, avg, hi := s.m.latency()
-	watchers, paths, watches := s.tree.WatchStats()
-	_ = watchers
-	_ = paths
+	_, _, watches := s.tree.WatchStats()
 	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
 	kv("version", Version+", built on "+BuildDate)
 	kv("server_state", "standalone")
-	kv("avg_latency", javaDouble(avg))
-	kv("max_latency", hi)
-	kv("min_latency", lo)
-	kv("packets_received", s.m.packetsReceived.Get())
-	kv("packets_sent", s.m.packetsSent.Get())
-	kv("num_alive_connections", s.connCount())
-	kv("outstanding_requests", s.outstanding.Load())
-	kv("uptime", s.now().Sub(s.started).Milliseconds())
-	kv("znode_count", s.tree.NodeCount())
-	kv("watch_count", watches)
 	kv("ephemerals_count", s.tree.EphemeralCount())
-	kv("approximate_data_size", s.tree.ApproxDataSize())
+	kv("num_alive_connections", s.connCount())
+	kv("avg_latency", javaDouble(avg))
+	kv("outstanding_requests", s.outstanding.Load())
+	kv("znode_count", s.tree.NodeCount())
 	kv("global_sessions", s.sessions.count())
-	kv("local_sessions", 0)
-	open, maxFD := fdCounts()
-	kv("open_file_descriptor_count", open)
-	kv("max_file_descriptor_count", maxFD)
+	last, minSize, maxSize := s.m.responseSizes()
+	kv("last_client_response_size", last)
+	kv("packets_sent", s.m.packetsSent.Get())
+	kv("packets_received", s.m.packetsReceived.Get())
+	kv("max_client_response_size", maxSize)
 	kv("connection_drop_probability", "0.0")
+	kv("watch_count", watches)
 	kv("auth_failed_count", s.m.authFailed.Get())
-	kv("last_proposal_size", 0)
-	kv("txns_applied", s.m.txns.Get())
-	kv("sessions_expired", s.m.expired.Get())
-	kv("throttled_connections", s.m.throttles.Get())
-	kv("zab_epoch", s.node.Epoch())
+	kv("min_latency", lo)
+	open, maxFD := fdCounts()
+	kv("max_file_descriptor_count", maxFD)
+	kv("approximate_data_size", s.tree.ApproxDataSize())
+	kv("open_file_descriptor_count", open)
+	kv("local_sessions", 0)
+	kv("uptime", s.now().Sub(s.started).Milliseconds())
+	kv("max_latency", hi)
+	kv("outstanding_tls_handshake", 0)
+	kv("min_client_response_size", minSize)
+	// (zen's own figures are on /metrics: mntr keeps ZK's key set.)
+	for _, dir := range []struct {
+		name string
+		ns   *namespaceStats
+	}{{"read", &s.m.readNS}, {"write", &s.m.writeNS}} {
+		dir.ns.each(func(name string, st *nsStats) {
+			cnt, sum := st.cnt.Load(), st.sum.Load()
+			avg := 0.0
+			if cnt > 0 {
+				avg = float64(sum) / float64(cnt)
+			}
+			key := name + "_" + dir.name + "_per_namespace"
+			kv("avg_"+key, javaDouble(avg))
+			kv("min_"+key, st.min.Load())
+			kv("max_"+key, st.max.Load())
+			kv("cnt_"+key, cnt)
+			kv("sum_"+key, sum)
+		})
+	}
+	for _, k := range mntrZeroInts {
+		kv(k, 0)
+	}
+	for _, k := range mntrZeroFloats {
+		kv(k, "0.0")
+	}
 }
 
+// writeEnvi prints ZK's envi keys. zen is a Go program: the java.* keys
+// describe its runtime and binary instead.
 func (s *Server) writeEnvi(b *strings.Builder) {
 	b.WriteString("Environment:\n")
 	host, _ := os.Hostname()
+	exe, _ := os.Executable()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	mb := func(n uint64) string { return strconv.FormatUint(n>>20, 10) + "MB" }
+	var uts syscall.Utsname
+	osVersion := ""
+	if syscall.Uname(&uts) == nil {
+		osVersion = utsString(uts.Release[:])
+	}
 	kv := func(k, v string) { fmt.Fprintf(b, "%s=%s\n", k, v) }
 	kv("zookeeper.version", Version+", built on "+BuildDate)
 	kv("host.name", host)
-	kv("go.version", runtime.Version())
-	kv("os.name", runtime.GOOS)
+	kv("java.version", runtime.Version())
+	kv("java.vendor", "zen (Go runtime)")
+	kv("java.home", runtime.GOROOT())
+	kv("java.class.path", exe)
+	kv("java.library.path", "")
+	kv("java.io.tmpdir", os.TempDir())
+	kv("java.compiler", "<NA>")
+	kv("os.name", map[string]string{"linux": "Linux", "darwin": "Mac OS X"}[runtime.GOOS])
 	kv("os.arch", runtime.GOARCH)
+	kv("os.version", osVersion)
 	if u, err := user.Current(); err == nil {
 		kv("user.name", u.Username)
 		kv("user.home", u.HomeDir)
@@ -209,76 +266,121 @@ func (s *Server) writeEnvi(b *strings.Builder) {
 	if wd, err := os.Getwd(); err == nil {
 		kv("user.dir", wd)
 	}
-	kv("os.memory.free", "-")
-	kv("os.procs", strconv.Itoa(runtime.NumCPU()))
+	kv("os.memory.free", mb(ms.HeapIdle))
+	kv("os.memory.max", mb(ms.Sys))
+	kv("os.memory.total", mb(ms.HeapSys))
 }
 
-// lopName is the short last-operation name ZK prints in cons.
+func utsString(b []int8) string {
+	out := make([]byte, 0, len(b))
+	for _, c := range b {
+		if c == 0 {
+			break
+		}
+		out = append(out, byte(c))
+	}
+	return string(out)
+}
+
+// lopName is the short last-operation name ZK 3.8 prints in cons.
 func lopName(op proto.OpCode) string {
 	switch op {
-	case proto.OpGetData:
-		return "GETD"
-	case proto.OpSetData:
-		return "SETD"
-	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
-		return "CREA"
-	case proto.OpDelete:
-		return "DELE"
-	case proto.OpExists:
-		return "EXIS"
 	case proto.OpPing:
 		return "PING"
-	case proto.OpGetChildren, proto.OpGetChildren2:
-		return "GETC"
+	case proto.OpCreateSession:
+		return "SESS"
 	case proto.OpMulti:
 		return "MULT"
-	case proto.OpSync:
-		return "SYNC"
-	case proto.OpSetWatches, proto.OpSetWatches2:
-		return "SETW"
-	case proto.OpGetACL:
-		return "GETA"
+	case proto.OpMultiRead:
+		return "MLTR"
+	case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+		return "CREA"
+	case proto.OpDelete, proto.OpDeleteContainer:
+		return "DELE"
+	case proto.OpSetData:
+		return "SETD"
+	case proto.OpReconfig:
+		return "RECO"
 	case proto.OpSetACL:
 		return "SETA"
-	case 0:
-		return "NA"
+	case proto.OpCloseSession:
+		return "CLOS"
+	case proto.OpSync:
+		return "SYNC"
+	case proto.OpCheck:
+		return "CHEC"
+	case proto.OpExists:
+		return "EXIS"
+	case proto.OpGetData:
+		return "GETD"
+	case proto.OpSetWatches:
+		return "SETW"
+	case proto.OpSetWatches2:
+		return "STW2"
+	case proto.OpAddWatch:
+		return "ADDW"
+	case proto.OpGetACL:
+		return "GETA"
+	case proto.OpGetChildren, proto.OpGetChildren2:
+		return "GETC"
+	case proto.OpGetAllChildrenNumber:
+		return "GETACN"
+	case proto.OpCheckWatches:
+		return "CHKW"
+	case proto.OpRemoveWatches:
+		return "REMW"
+	case proto.OpWhoAmI:
+		return "HOMI"
+	case proto.OpGetEphemerals:
+		return "GETE"
 	}
-	return strings.ToUpper(op.String())
+	return "NA"
 }
 
+// writeCons prints one connection as ZK's cons/stat do: a connection
+// without a session gets the short form.
 func (s *Server) writeCons(b *strings.Builder, c *conn, full bool) {
-	queued := 0
 	c.qmu.Lock()
-	queued = len(c.q)
+	queued := len(c.q)
 	c.qmu.Unlock()
-	fmt.Fprintf(b, " /%s[1](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), queued, c.recv.Load(), c.sent.Load())
-	if full {
-		var sid int64
-		var to int32
-		if sess := c.sess.Load(); sess != nil {
-			sid, to = sess.id, sess.timeout.Load()
-		}
+	sess := c.sess.Load()
+	interest := 1 // ZK prints the selector interest set: OP_READ
+	if sess == nil {
+		interest = 0
+	}
+	fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.nc.RemoteAddr(), interest, queued, c.recv.Load(), c.sent.Load())
+	if full && sess != nil {
 		n := c.latCnt.Load()
 		avg := int64(0)
 		if n > 0 {
 			avg = c.latSum.Load() / n
 		}
 		fmt.Fprintf(b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
-			sid, lopName(proto.OpCode(c.lastOp.Load())), c.established.UnixMilli(), to, c.lastCxid.Load(),
+			sess.id, lopName(proto.OpCode(c.lastOp.Load())), c.established.UnixMilli(), sess.timeout.Load(), uint64(int64(c.lastCxid.Load())),
 			c.lastZxid.Load(), c.lastResp.Load(), c.lastLat.Load(), c.latMin.Load(), avg, c.latMax.Load())
 	}
 	b.WriteString(")\n")
 }
 
+// writeDump prints ZK's dump layout: the session expiry buckets, the
+// ephemerals of each session, and the connections by expiry.
 func (s *Server) writeDump(b *strings.Builder) {
-	sessions := s.sessions.all()
-	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
+	buckets := s.sessions.bucketList()
+	total := 0
+	for _, bk := range buckets {
+		total += len(bk.ids)
+	}
 	b.WriteString("SessionTracker dump:\n")
-	fmt.Fprintf(b, "Global Sessions(%d):\n", len(sessions))
-	for _, sess := range sessions {
-		fmt.Fprintf(b, "0x%x\t%dms\n", sess.id, sess.timeout.Load())
+	fmt.Fprintf(b, "Session Sets (%d)/(%d):\n", len(buckets), total)
+	for _, bk := range buckets {
+		fmt.Fprintf(b, "%d expire at %s:\n", len(bk.ids), javaDate(bk.at))
+		for _, id := range bk.ids {
+			fmt.Fprintf(b, "\t0x%x\n", id)
+		}
 	}
 	b.WriteString("ephemeral nodes dump:\n")
+	sessions := s.sessions.all()
+	sort.Slice(sessions, func(i, j int) bool { return sessions[i].id < sessions[j].id })
 	var withEph []int64
 	eph := map[int64][]string{}
 	for _, sess := range sessions {
@@ -294,14 +396,47 @@ func (s *Server) writeDump(b *strings.Builder) {
 			fmt.Fprintf(b, "\t%s\n", p)
 		}
 	}
+	// Connections expire with their session (sessionless ones after ZK's
+	// 10 s sessionless timeout).
 	b.WriteString("Connections dump:\n")
+	type cexp struct {
+		at    int64
+		lines []string
+	}
+	byAt := map[int64]*cexp{}
 	conns := s.sortedConns()
-	fmt.Fprintf(b, "Connections Sets (%d):\n", len(conns))
 	for _, c := range conns {
+		var at, sid int64
 		if sess := c.sess.Load(); sess != nil {
-			fmt.Fprintf(b, "0x%x\n", sess.id)
+			at, sid = sess.expiry.Load(), sess.id
+		}
+		if at == 0 {
+			at = s.sessions.roundUp(s.now().UnixMilli() + 10000)
+		}
+		e := byAt[at]
+		if e == nil {
+			e = &cexp{at: at}
+			byAt[at] = e
+		}
+		e.lines = append(e.lines, fmt.Sprintf("ip: /%s sessionId: 0x%x", c.nc.RemoteAddr(), sid))
+	}
+	ats := make([]int64, 0, len(byAt))
+	for at := range byAt {
+		ats = append(ats, at)
+	}
+	slices.Sort(ats)
+	fmt.Fprintf(b, "Connections Sets (%d)/(%d):\n", len(ats), len(conns))
+	for _, at := range ats {
+		fmt.Fprintf(b, "%d expire at %s:\n", len(byAt[at].lines), javaDate(at))
+		for _, l := range byAt[at].lines {
+			fmt.Fprintf(b, "\t%s\n", l)
 		}
 	}
+}
+
+// javaDate formats ms since the epoch as java.util.Date.toString does.
+func javaDate(ms int64) string {
+	return time.UnixMilli(ms).Format("Mon Jan 02 15:04:05 MST 2006")
 }
 
 func (s *Server) sortedConns() []*conn {
@@ -335,4 +470,25 @@ func fdCounts() (open int, max uint64) {
 		max = lim.Cur
 	}
 	return open, max
+}
+
+// confLines is what conf prints: ZK's keys, in ZK's order.
+func (s *Server) confLines() []string {
+	_, port, _ := net.SplitHostPort(s.cfg.ClientAddr)
+	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
+	snapDir, logDir := filepath.Join(s.cfg.DataDir, "zen-snap"), filepath.Join(s.cfg.DataLogDir, "zen-log")
+	return []string{
+		"clientPort=" + port,
+		"secureClientPort=-1",
+		"dataDir=" + snapDir,
+		"dataDirSize=" + strconv.FormatInt(dirSize(snapDir), 10),
+		"dataLogDir=" + logDir,
+		"dataLogSize=" + strconv.FormatInt(dirSize(logDir), 10),
+		"tickTime=" + ms(s.cfg.TickTime),
+		"maxClientCnxns=" + strconv.Itoa(s.cfg.MaxClientCnxns),
+		"minSessionTimeout=" + ms(s.cfg.MinSessionTimeout),
+		"maxSessionTimeout=" + ms(s.cfg.MaxSessionTimeout),
+		"clientPortListenBacklog=-1",
+		"serverId=" + strconv.FormatInt(s.cfg.ServerID, 10),
+	}
 }

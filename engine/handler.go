@@ -104,6 +104,7 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		buf = proto.AppendReplyHeader(buf, proto.XidPing, c.replyZxid(), proto.ErrOk)
 		c.loopScratch.buf = proto.EndFrame(buf, start)
 		c.write(c.loopScratch.buf, 1)
+		s.observe(c, h.Type, h.Xid, now)
 		return true
 	case isWriteOp(h.Type) && h.Type != proto.OpCreateSession:
 		req := &request{c: c, kind: kindWrite, xid: h.Xid, op: h.Type, body: bytes.Clone(body),

@@ -23,6 +23,35 @@ type serverMetrics struct {
 	other *opMetrics
 
 	latMin, latMax, latSum, latCnt atomic.Int64 // ms, for srvr/mntr
+
+	respLast, respMin, respMax atomic.Int64 // reply sizes (bytes), for mntr
+
+	readNS, writeNS namespaceStats
+}
+
+// responseSize records the size of a reply frame.
+func (m *serverMetrics) responseSize(n int64) {
+	m.respLast.Store(n)
+	for {
+		cur := m.respMin.Load()
+		if cur > 0 && cur <= n || m.respMin.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+	for {
+		cur := m.respMax.Load()
+		if cur >= n || m.respMax.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+}
+
+// responseSizes is last/min/max as ZK reports them (-1 before any reply).
+func (m *serverMetrics) responseSizes() (last, lo, hi int64) {
+	if m.respMin.Load() == 0 {
+		return -1, -1, -1
+	}
+	return m.respLast.Load(), m.respMin.Load(), m.respMax.Load()
 }
 
 type opMetrics struct {

@@ -54,16 +54,19 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			var st proto.Stat
 			if st, err = s.tree.Exists(path, nil, w); err == proto.ErrOk {
 				buf = proto.AppendStat(buf, &st)
+				s.m.readNS.record(path, 0)
 			}
 		case proto.OpGetData:
 			data, null, st, e := s.tree.GetData(path, auth, w)
 			if err = e; err == proto.ErrOk {
 				buf = proto.AppendGetDataResponse(buf, data, null, &st)
+				s.m.readNS.record(path, int64(len(data)))
 			}
 		default:
 			names, st, e := s.tree.GetChildren(path, auth, w, sc.names[:0])
 			sc.names = names
 			if err = e; err == proto.ErrOk {
+				s.m.readNS.record(path, int64(len(names)))
 				if op == proto.OpGetChildren {
 					buf = proto.AppendGetChildrenResponse(buf, names)
 				} else {

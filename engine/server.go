@@ -68,6 +68,7 @@ type Server struct {
 	connsMu sync.Mutex
 	conns   map[*conn]struct{}
 
+	traceMask   atomic.Int64 // gtmk/stmk; ZK's default is 306
 	nextConnID  atomic.Uint64
 	nextSession atomic.Int64
 	started     time.Time
@@ -105,6 +106,7 @@ func New(cfg Config, opts Options) (*Server, error) {
 		started:   opts.Now(),
 	}
 	s.m = newServerMetrics(s)
+	s.traceMask.Store(306)
 	for _, k := range cfg.Unknown {
 		s.logf("config: ignoring key %q", k)
 	}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -134,5 +136,28 @@ func (t *sessionTable) all() []*session {
 	for _, s := range t.byID {
 		out = append(out, s)
 	}
+	return out
+}
+
+// bucket is one expiry bucket for the dump 4lw.
+type bucket struct {
+	at  int64
+	ids []int64
+}
+
+// bucketList lists the expiry buckets in time order, ids sorted.
+func (t *sessionTable) bucketList() []bucket {
+	t.mu.Lock()
+	out := make([]bucket, 0, len(t.buckets))
+	for at, set := range t.buckets {
+		b := bucket{at: at}
+		for s := range set {
+			b.ids = append(b.ids, s.id)
+		}
+		slices.Sort(b.ids)
+		out = append(out, b)
+	}
+	t.mu.Unlock()
+	slices.SortFunc(out, func(a, b bucket) int { return cmp.Compare(a.at, b.at) })
 	return out
 }

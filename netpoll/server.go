@@ -29,7 +29,8 @@ type Handler interface {
 	// every Wake: the handler moves completed work to c's output.
 	Drain(c *Conn)
 	// FourLetter answers a four-letter word sent as the first bytes of a
-	// connection; the answer is written and the connection closed.
+	// connection; the answer is written and the connection closed. For
+	// stmk, cmd also carries the 8-byte trace mask that follows it.
 	FourLetter(c *Conn, cmd string) []byte
 	// Closed is called once when c is gone.
 	Closed(c *Conn)
@@ -269,6 +270,8 @@ func (s *Server) greet(c *Conn) bool {
 		if gc.InboundBuffered() < 12 {
 			return true // wait for the trace mask
 		}
+		full, _ := gc.Peek(12)
+		cmd = string(full) // "stmk" and the 8-byte mask
 		gc.Discard(12)
 	} else {
 		gc.Discard(4)
