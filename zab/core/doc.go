@@ -86,13 +86,18 @@
 // established leader. Resent every ElectionTicks (+ jitter from
 // Config.Rand) while undecided.
 //
-// Discovery: LEARNERINFO (accepted epoch, last zxid, commit) → the leader,
-// once a quorum of voters is connected, picks an epoch above all their
-// accepted epochs, persists it as accepted, then sends LEADERINFO → each
-// learner persists it as accepted (if higher; a voter never follows an
-// epoch below its accepted one) and answers ACKEPOCH (current epoch, last
-// zxid, fresh). A quorum of fresh acceptances completes discovery; a fresh
-// ACKEPOCH more recent than the leader makes it step down.
+// Discovery: LEARNERINFO (accepted epoch, last zxid, commit; resent every
+// tick until answered) → the leader, once a quorum of voters is connected,
+// picks an epoch above all their accepted epochs (and above any accepted
+// epoch a voter ever reported to it), persists it as accepted, then sends
+// LEADERINFO → each learner persists it as accepted (if higher) and
+// answers ACKEPOCH (current epoch, last zxid, fresh). A voter never follows
+// an epoch below its accepted one (observers promise nothing and follow
+// any); an established leader that meets such a voter steps down so that
+// the next epoch goes above it. A quorum of fresh acceptances completes
+// discovery; a fresh ACKEPOCH more recent than the leader makes it step
+// down. A session is the learner's random Conn plus the leader's epoch; a
+// leadership never reopens a Conn it has served.
 //
 // Synchronisation: DIFF, TRUNC or SNAP, the leader's entries, NEWLEADER;
 // the learner persists its log and the new current epoch and acks; a
