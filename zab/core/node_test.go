@@ -72,6 +72,21 @@ func TestStandalone(t *testing.T) {
 	if rd := drive(); rd.Commit != last {
 		t.Fatalf("commit %s, want %s", FormatZxid(rd.Commit), FormatZxid(last))
 	}
+
+	// The counter must not roll into the next epoch: the leader gives up
+	// its epoch instead, and the next one starts over at counter 1.
+	n.lead.counter = maxCounter - 1
+	if _, last, err = n.Propose([][]byte{[]byte("c"), []byte("d")}); err != nil || CounterOf(last) != maxCounter {
+		t.Fatalf("propose up to the last counter: %s %v", FormatZxid(last), err)
+	}
+	// (A standalone server is re-elected at once, but not yet established.)
+	if _, _, err := n.Propose([][]byte{[]byte("e")}); !errors.Is(err, ErrEpochExhausted) || n.Status().Synced {
+		t.Fatalf("propose past the last counter: %v, %+v", err, n.Status().SoftState)
+	}
+	drive()
+	if s := n.Status(); s.Role != Leading || s.Epoch != 2 || n.NextZxid() != MakeZxid(2, 1) || s.Commit != last {
+		t.Fatalf("after exhaustion: %+v next %s commit %s", s.SoftState, FormatZxid(n.NextZxid()), FormatZxid(s.Commit))
+	}
 }
 
 func TestStepAndAdvanceMisuse(t *testing.T) {
