@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -652,4 +651,3 @@ func itoa(v int32) string { return strconv.Itoa(int(v)) }
 
 func eqStrings(a, b []string) bool { return slices.Equal(a, b) }
 
-var _ = bytes.Equal
