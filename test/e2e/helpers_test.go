@@ -650,4 +650,3 @@ func eventually(t testing.TB, d time.Duration, what string, cond func() bool) {
 func itoa(v int32) string { return strconv.Itoa(int(v)) }
 
 func eqStrings(a, b []string) bool { return slices.Equal(a, b) }
-
