@@ -58,9 +58,9 @@ func (s *Server) finishWrite(req *request) {
 	c.q = c.q[1:]
 	s.outstanding.Add(-1)
 	dead := c.state.Load() == stateDead
-	if !dead && req.op != proto.OpCheck {
-		// (ZK 3.8 consumes a zxid for a top-level check and never
-		// answers it.)
+	if !dead && (req.op != proto.OpCheck || req.res.Err != proto.ErrOk) {
+		// (ZK 3.8 consumes a zxid for a top-level check and answers it
+		// only when it fails.)
 		buf = s.encodeWriteReply(req, buf)
 		n++
 		s.observe(c, req.op, req.xid, req.recv)

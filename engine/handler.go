@@ -106,6 +106,10 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		c.write(c.loopScratch.buf, 1)
 		s.observe(c, h.Type, h.Xid, now)
 		return true
+	case h.Type == proto.OpReconfig && !validReconfig(body):
+		// ZK 3.8 rejects an unparsable reconfig before it becomes a txn.
+		s.replyInOrder(c, &request{kind: kindReply, xid: h.Xid, op: h.Type, err: proto.ErrMarshallingError, replyZxid: -1})
+		return true
 	case isWriteOp(h.Type) && h.Type != proto.OpCreateSession:
 		req := &request{c: c, kind: kindWrite, xid: h.Xid, op: h.Type, body: bytes.Clone(body),
 			auth: c.auth.Load(), sess: sess, recv: now}
@@ -222,4 +226,11 @@ func (s *Server) observe(c *conn, op proto.OpCode, xid int32, recv time.Time) {
 	now := s.now()
 	c.recordLatency(op, xid, s.tree.LastZxid(), recv, now)
 	s.m.observe(op, now.Sub(recv))
+}
+
+func validReconfig(body []byte) bool {
+	r := proto.NewReader(body)
+	var q proto.ReconfigRequest
+	q.Decode(&r)
+	return r.Err() == nil
 }

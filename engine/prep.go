@@ -220,6 +220,10 @@ func (p *proposer) prepWrite(req *request, body []byte) (proto.OpCode, []byte, p
 	case proto.OpMulti:
 		return p.multi(req, &r, body)
 	case proto.OpReconfig:
+		var q proto.ReconfigRequest
+		if q.Decode(&r); r.Err() != nil {
+			return 0, body, proto.ErrMarshallingError
+		}
 		if !p.s.cfg.ReconfigEnabled {
 			return 0, body, proto.ErrReconfigDisabled
 		}

@@ -66,6 +66,7 @@ type applier struct {
 	ops       []op
 	touched   ixmap[*node, struct{}] // nodes changed by the current txn
 	notified  watcherSet             // see fireData
+	childSeen watcherSet             // see fireChild
 	idxLocked bool                   // idxMu held for the current txn
 	paths     []string
 }
@@ -228,6 +229,7 @@ func (a *applier) clear() {
 	a.ops = a.ops[:0]
 	reset(&a.touched)
 	reset(&a.notified)
+	reset(&a.childSeen)
 	clear(a.paths)
 	a.paths = a.paths[:0]
 }

@@ -32,16 +32,31 @@ func (t *Tree) fireData(s *stripe, path string, typ proto.EventType, zxid int64,
 		if !ok {
 			return
 		}
-		t.fireRecursive(parent, path, typ, zxid, acl, got)
+		t.fireRecursive(dataTable, parent, path, typ, zxid, acl, got, nil)
 		a = parent
 	}
 }
 
 // fireChild delivers a child-table event at path (in stripe s) to every entry there except
 // the watchers in suppress, consuming standard entries (including suppressed
-// ones, as ZooKeeper does).
+// ones, as ZooKeeper does). Recursive entries (addWatch puts them in this
+// table too) never get NodeChildrenChanged; a NodeDeleted also reaches the
+// recursive entries of every ancestor.
 func (t *Tree) fireChild(s *stripe, path string, typ proto.EventType, zxid int64, acl []proto.ACL, suppress *watcherSet) {
 	t.fireExact(&s.w, path, childTable, typ, zxid, acl, nil, suppress)
+	if typ == proto.EventNodeChildrenChanged || t.recursive.Load() == 0 {
+		return
+	}
+	seen := &t.ap.childSeen
+	reset(seen)
+	for a := path; ; {
+		parent, _, ok := splitPath(a)
+		if !ok {
+			return
+		}
+		t.fireRecursive(childTable, parent, path, typ, zxid, acl, seen, suppress)
+		a = parent
+	}
 }
 
 // fireExact notifies the entries of one (table, path), whose stripe the
@@ -58,7 +73,8 @@ func (t *Tree) fireExact(wt *watchTable, path string, tbl table, typ proto.Event
 		set := &pw.sets[tbl]
 		for i := 0; i < set.len(); {
 			e := set.ents[i]
-			skip := (suppress != nil && suppress.find(e.k) >= 0) || (seen != nil && seen.find(e.k) >= 0)
+			skip := (suppress != nil && suppress.find(e.k) >= 0) || (seen != nil && seen.find(e.k) >= 0) ||
+				(e.v&modeRecursive != 0 && typ == proto.EventNodeChildrenChanged)
 			if !skip {
 				e.k.Notify(typ, path, zxid, acl)
 				if seen != nil {
@@ -76,16 +92,17 @@ func (t *Tree) fireExact(wt *watchTable, path string, tbl table, typ proto.Event
 	wt.mu.Unlock()
 }
 
-// fireRecursive notifies the recursive entries at ancestor about an event on
-// path, skipping watchers in seen and adding the ones it notifies.
-func (t *Tree) fireRecursive(ancestor, path string, typ proto.EventType, zxid int64, acl []proto.ACL, seen *watcherSet) {
+// fireRecursive notifies the recursive entries of tbl at ancestor about an
+// event on path, skipping watchers in seen or suppress and adding the ones
+// it notifies to seen.
+func (t *Tree) fireRecursive(tbl table, ancestor, path string, typ proto.EventType, zxid int64, acl []proto.ACL, seen, suppress *watcherSet) {
 	wt := &t.stripeOf(ancestor).w
 	wt.mu.Lock()
 	if pw := wt.byPath[ancestor]; pw != nil {
-		set := &pw.sets[dataTable]
+		set := &pw.sets[tbl]
 		for i := range set.ents {
 			e := set.ents[i]
-			if e.v&modeRecursive != 0 && seen.find(e.k) < 0 {
+			if e.v&modeRecursive != 0 && seen.find(e.k) < 0 && (suppress == nil || suppress.find(e.k) < 0) {
 				e.k.Notify(typ, path, zxid, acl)
 				seen.put(e.k)
 			}

@@ -86,7 +86,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("Load: %v, zxid %#x", err, z)
 	}
 	sameTree(t, a, b)
-	if a.EphemeralCount() == 0 || len(a.Sessions()) == 0 || a.recursive.Load() != 1 || b.recursive.Load() != 0 {
+	if a.EphemeralCount() == 0 || len(a.Sessions()) == 0 || a.recursive.Load() != 2 || b.recursive.Load() != 0 {
 		t.Fatalf("generator too tame: %d ephemerals, %d sessions", a.EphemeralCount(), len(a.Sessions()))
 	}
 	// The loaded tree keeps working identically.

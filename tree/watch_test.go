@@ -144,7 +144,7 @@ func TestRecursiveWatch(t *testing.T) {
 	log := &evlog{}
 	a, root := newRec("a", log), newRec("root", log)
 	tr.AddWatch("/r", a, proto.AddWatchPersistentRecursive)
-	if tr.recursive.Load() != 1 {
+	if tr.recursive.Load() != 2 { // one entry in each table
 		t.Fatalf("recursive count %d", tr.recursive.Load())
 	}
 	mustApply(t, tr, createE(2, "/r/x", "", 0))
@@ -187,7 +187,7 @@ func TestRecursiveWatch(t *testing.T) {
 	if modeOf(tr, "/r", a, dataTable) != modeRecursive || modeOf(tr, "/", root, dataTable) != modeRecursive {
 		t.Error("recursive watches lost")
 	}
-	tr.RemoveWatches("/", root, proto.WatcherData)
+	tr.RemoveWatches("/", root, proto.WatcherAny)
 	tr.RemoveWatches("/r", a, proto.WatcherAny)
 	if tr.recursive.Load() != 0 {
 		t.Errorf("recursive count %d after removal", tr.recursive.Load())
@@ -348,8 +348,8 @@ func TestDropWatcher(t *testing.T) {
 		tr.GetData(p, nil, b)
 	}
 	tr.AddWatch("/", a, proto.AddWatchPersistentRecursive)
-	if w, p, n := tr.WatchStats(); w != 2 || p != 5 || n != 13 {
-		t.Errorf("WatchStats = %d %d %d, want 2 5 13", w, p, n)
+	if w, p, n := tr.WatchStats(); w != 2 || p != 5 || n != 14 {
+		t.Errorf("WatchStats = %d %d %d, want 2 5 14 (the recursive watch sits in both tables)", w, p, n)
 	}
 	tr.DropWatcher(a)
 	if w, p, n := tr.WatchStats(); w != 1 || p != 4 || n != 4 {
@@ -445,4 +445,32 @@ func TestManyWatchersOnePath(t *testing.T) {
 	if _, _, n := tr.WatchStats(); n != 0 {
 		t.Errorf("%d watches left", n)
 	}
+}
+
+// A recursive watch also sits in the child table (ZK 3.8): checkWatches
+// (Children) finds it, it never gets NodeChildrenChanged, and replacing a
+// persistent watch with it stops the persistent watch's child events.
+func TestRecursiveWatchInChildTable(t *testing.T) {
+	tr := New()
+	mustApply(t, tr, createE(1, "/r", "", 0))
+	log := &evlog{}
+	a := newRec("a", log)
+	tr.AddWatch("/r", a, proto.AddWatchPersistent)
+	mustApply(t, tr, createE(2, "/r/x", "", 0))
+	eqStrings(t, "persistent", strs(log.take()), []string{"a:4:/r:2"})
+	tr.AddWatch("/r", a, proto.AddWatchPersistentRecursive)
+	if !tr.CheckWatches("/r", nil, proto.WatcherChildren) || modeOf(tr, "/r", a, childTable) != modeRecursive {
+		t.Fatal("recursive watch not in the child table")
+	}
+	mustApply(t, tr, createE(3, "/r/y", "", 0))
+	mustApply(t, tr, deleteE(4, "/r/y"))
+	// Created and Deleted of the child (once each); no ChildrenChanged.
+	eqStrings(t, "recursive", strs(log.take()), []string{"a:1:/r/y:3", "a:2:/r/y:4"})
+
+	// With the data-table mode replaced by a one-shot getData watch, the
+	// child table's recursive entry still reports descendants' deletions.
+	tr.GetData("/r", nil, a)
+	mustApply(t, tr, createE(5, "/r/z", "", 0))
+	mustApply(t, tr, deleteE(6, "/r/z"))
+	eqStrings(t, "child-table recursive", strs(log.take()), []string{"a:2:/r/z:6"})
 }

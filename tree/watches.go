@@ -28,7 +28,10 @@ func (t *Tree) AddWatch(path string, w Watcher, mode int32) {
 		t.watchLocked(s, path, w, dataTable, modePersistent)
 		t.watchLocked(s, path, w, childTable, modePersistent)
 	case proto.AddWatchPersistentRecursive:
+		// ZK 3.8 registers it in both tables; in the child table it never
+		// receives NodeChildrenChanged (see fireChild).
 		t.watchLocked(s, path, w, dataTable, modeRecursive)
+		t.watchLocked(s, path, w, childTable, modeRecursive)
 	}
 	s.mu.RUnlock()
 }
