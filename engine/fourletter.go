@@ -224,10 +224,31 @@ func (s *Server) writeMntr(b *strings.Builder) {
 			kv("sum_"+key, sum)
 		})
 	}
+	// ZK keys zen has a real figure for: the log's fsync (commit) time in
+	// ms and the number of proposals/commits.
+	wm := s.wal.Metrics()
+	fs := wm.CommitMicros
+	real := map[string]string{
+		"cnt_fsynctime":  strconv.FormatInt(fs.Count, 10),
+		"min_fsynctime":  strconv.FormatInt(fs.Min/1000, 10),
+		"max_fsynctime":  strconv.FormatInt(fs.Max/1000, 10),
+		"sum_fsynctime":  strconv.FormatInt(int64(fs.Mean*float64(fs.Count))/1000, 10),
+		"avg_fsynctime":  javaDouble(fs.Mean / 1000),
+		"proposal_count": strconv.FormatUint(wm.Entries, 10),
+		"commit_count":   strconv.FormatUint(s.m.txns.Get(), 10),
+	}
 	for _, k := range mntrZeroInts {
+		if v, ok := real[k]; ok {
+			kv(k, v)
+			continue
+		}
 		kv(k, 0)
 	}
 	for _, k := range mntrZeroFloats {
+		if v, ok := real[k]; ok {
+			kv(k, v)
+			continue
+		}
 		kv(k, "0.0")
 	}
 }
