@@ -201,7 +201,9 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 	if !c.greeted {
 		keep = s.greet(c)
 	}
-	for keep && !c.paused.Load() && !c.closeReq.Load() {
+	// Until the first four bytes are known not to be a four-letter word
+	// (or a word's argument is complete), nothing is a frame yet.
+	for keep && c.greeted && !c.paused.Load() && !c.closeReq.Load() {
 		n := gc.InboundBuffered()
 		if n < 4 {
 			break
@@ -233,7 +235,11 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 			}
 		}
 	}
-	if !c.flush() || !keep || c.closeReq.Load() {
+	// closeReq is read before the flush: whatever was appended before a
+	// Close is then flushed here; a Close that lands after this read comes
+	// with its own Wake, which flushes and closes in the next callback.
+	closing := c.closeReq.Load()
+	if !c.flush() || !keep || closing {
 		return gnet.Close
 	}
 	return gnet.None
