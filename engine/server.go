@@ -147,7 +147,9 @@ func New(cfg Config, opts Options) (*Server, error) {
 		MaxFrame:      cfg.MaxBuffer,
 		MaxConnsPerIP: cfg.MaxClientCnxns,
 		MaxOutbound:   64 << 20,
-		Logf:          s.logf,
+		// Far above what pipelining clients send while throttled.
+		MaxPausedInput: 64 << 20,
+		Logf:           s.logf,
 	}, s)
 	if err := s.np.Start(); err != nil {
 		s.shutdownCore()

@@ -51,6 +51,11 @@ type Config struct {
 	// MaxOutbound closes a connection whose unsent output exceeds it
 	// (bytes; 0 means unlimited).
 	MaxOutbound int
+	// MaxPausedInput closes a paused connection whose unprocessed input
+	// exceeds it (bytes; 0 means unlimited). gnet keeps reading a socket
+	// while the handler has paused it, so this bounds what a client that
+	// ignores backpressure can make the server hold.
+	MaxPausedInput int
 	// Logf logs; nil is silent.
 	Logf func(format string, args ...any)
 }
@@ -234,6 +239,10 @@ func (s *Server) OnTraffic(gc gnet.Conn) gnet.Action {
 				keep = false
 			}
 		}
+	}
+	if s.cfg.MaxPausedInput > 0 && c.paused.Load() && gc.InboundBuffered() > s.cfg.MaxPausedInput {
+		s.logf("netpoll: closing %s: %d bytes of input buffered while paused", c.remote, gc.InboundBuffered())
+		keep = false
 	}
 	// closeReq is read before the flush: whatever was appended before a
 	// Close is then flushed here; a Close that lands after this read comes
