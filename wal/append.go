@@ -16,7 +16,8 @@ const batchOverhead = 1 + 2*5
 // Options.NoSync: once it is written to the OS).
 //
 // The zxids must be strictly increasing, within the batch and across calls,
-// and above every zxid Purge has removed. An empty batch is a no-op.
+// and above LastZxid (so above Base: no zxid Purge removed or at or below a
+// Reset point). An empty batch is a no-op.
 //
 // Any error poisons the Log: OnFatal is called, and this and every later
 // call return the error. One goroutine calls Append at a time (the zab
@@ -32,7 +33,7 @@ func (l *Log) Append(batch []Entry) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 
-	prev := max(l.last.Load(), l.floor)
+	prev := max(l.last.Load(), l.base.Load())
 	size, payload := 0, 0
 	for i := range batch {
 		z := batch[i].Zxid

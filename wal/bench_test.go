@@ -90,6 +90,40 @@ func BenchmarkIterate(b *testing.B) {
 	b.ReportMetric(float64(b.N*total)/time.Since(start).Seconds(), "entries/s")
 }
 
+// Entries of 1024 entries of 100 B per call over a 200,000-entry log (about
+// half of it flushed to sstables), as a leader streaming a follower's
+// catch-up would call it.
+func BenchmarkEntries1024x100B(b *testing.B) {
+	l := benchLog(b, true)
+	const total, size, per = 200_000, 100, 1024
+	batch := make([]Entry, 1000)
+	z := int64(0)
+	for range total / len(batch) {
+		for i := range batch {
+			z++
+			batch[i] = Entry{Zxid: z, Data: entryData(z, 0, size)}
+		}
+		if err := l.Append(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.SetBytes(per * size)
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	after := int64(0)
+	for range b.N {
+		es, err := l.Entries(after, per)
+		if err != nil || len(es) != per || es[0].Zxid != after+1 {
+			b.Fatalf("Entries(%d): %d entries, %v", after, len(es), err)
+		}
+		if after += per; after+per > total {
+			after = 0
+		}
+	}
+	b.ReportMetric(float64(b.N*per)/time.Since(start).Seconds(), "entries/s")
+}
+
 // snapBenchInput is 100 MB of tree-like data, built once.
 var snapBenchInput []byte
 

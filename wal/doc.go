@@ -5,31 +5,39 @@
 //
 //   - The txn log: opaque []byte entries keyed by a 64-bit zxid, appended in
 //     batches (one Pebble batch and one fsync per Append: group commit),
-//     read back in zxid order (Iterate), cut back for Zab TRUNC
-//     (TruncateAfter) and trimmed by autopurge (Purge). wal never
-//     interprets txn bytes.
+//     read back in zxid order (Iterate, Entries) or by reverse seek (Floor),
+//     cut back for Zab TRUNC (TruncateAfter), trimmed by autopurge (Purge)
+//     and emptied to start after a snapshot received from the leader
+//     (Reset). wal never interprets txn bytes.
+//   - The log's base (Base): every entry in (Base, LastZxid] is present and
+//     none at or below Base; LastZxid is Base for an empty log. Base is the
+//     purge point, or the Reset point; zab/core's Log interface is Base,
+//     LastZxid, Floor and Entries.
 //   - Small durable metadata (SetMeta/Meta): Zab's epochs.
 //   - Snapshot files snapshot.<zxid as 16 hex digits>.zst in SnapDir:
 //     written through a temp file, fsync, rename, directory fsync; verified
 //     by a trailer (length, CRC-32C of the compressed and of the uncompressed
 //     bytes) when read. TruncateAfter removes snapshots above its point;
 //     Purge removes old ones and the log entries they make redundant.
+//     SnapshotFile and ImportSnapshot move a verified file between servers.
 //
 // # Who calls what
 //
 //   - The zab driver goroutine calls Append (never two at a time),
-//     TruncateAfter and SetMeta.
+//     TruncateAfter, Reset, SetMeta and ImportSnapshot.
 //   - A background goroutine calls WriteSnapshot and Purge, concurrently
 //     with Append.
-//   - Any goroutine may call Iterate (followers' catch-up), Meta, LastZxid,
-//     FirstZxid, Snapshots, OpenSnapshot and Metrics.
+//   - Any goroutine may call Iterate, Entries and Floor (followers'
+//     catch-up), Meta, Base, LastZxid, FirstZxid, Snapshots, OpenSnapshot,
+//     SnapshotFile and Metrics.
 //   - Pebble's WAL flusher goroutine, or any Pebble background goroutine,
 //     may call Options.OnFatal (through guardFS or Pebble's Fatalf).
 //   - Close waits for in-flight calls and snapshot writes; later calls
 //     return ErrClosed.
 //
 // Locks (see Log): life (shared by every call, exclusive in Close), then
-// snap.mu (snapshot directory), then wmu (log writers). Two callbacks run
+// snap.mu (snapshot directory), then wmu (log writers), then view (readers'
+// bounds against Purge, TruncateAfter and Reset). Two callbacks run
 // while locks are held: Iterate's fn (life shared; it must not call Close)
 // and OnFatal (possibly any of them; it must not call into the Log). The
 // WriteSnapshot callback runs with none held.
@@ -39,8 +47,9 @@
 // "Durable" means the fsync returned. Append returns nil only after the WAL
 // record holding the whole batch was synced (Options.NoSync: written to the
 // OS, as ZooKeeper's forceSync=no). Pebble makes a committed batch readable
-// before its sync completes; wal never shows such a batch: Iterate stops at
-// LastZxid, which only moves after Append succeeded.
+// before its sync completes; wal never shows such a batch: Iterate, Entries
+// and Floor stop at LastZxid, which only moves after Append succeeded.
+// TruncateAfter, Reset and SetMeta are synced even with NoSync.
 //
 // A crash loses no acknowledged batch and never yields part of a batch: a
 // batch is one Pebble WAL record, every chunk of a record carries a CRC, and

@@ -19,9 +19,10 @@ const (
 	logKeyLen = 9
 )
 
-// purgedKey holds the highest zxid Purge has removed from the log (8 bytes,
-// big-endian). Append never accepts a zxid at or below it, even once the log
-// is empty.
+// purgedKey holds the log's base (Log.Base; 8 bytes, big-endian): the
+// highest zxid Purge has removed, or the latest Reset point. Append never
+// accepts a zxid at or below it, even once the log is empty. It is written
+// in the same batch as the deletion of the entries it covers.
 var purgedKey = []byte{internalPrefix, 'p', 'u', 'r', 'g', 'e', 'd'}
 
 // logStart and logEnd bound every log key: logStart <= key < logEnd.

@@ -30,23 +30,34 @@ type Entry struct {
 // Invariants:
 //
 //  1. last is the highest zxid of a batch whose Append returned nil (or that
-//     was found on disk at Open), lowered only by TruncateAfter and Purge. No
-//     reader is shown an entry above it, so nothing unsynced is ever served
-//     even though Pebble makes a batch readable before its fsync returns.
+//     was found on disk at Open), or base when the log holds no entry. It is
+//     lowered only by TruncateAfter, and set by Reset. No reader is shown an
+//     entry above it, so nothing unsynced is ever served even though Pebble
+//     makes a batch readable before its fsync returns.
 //  2. Log keys only grow: an Append's zxids are strictly increasing and above
-//     max(last, floor); floor (persisted under purgedKey) is the highest zxid
-//     Purge removed, so an emptied log still refuses old zxids.
+//     last (>= base). base (persisted under purgedKey) is the highest zxid
+//     Purge removed, or the point of the latest Reset if that came later; no
+//     entry at or below it is stored, so an emptied log still refuses old
+//     zxids. Purge only raises it (and never above last); Reset sets it.
 //  3. A batch is one Pebble batch, one WAL record: after a crash it is
 //     replayed whole or not at all (Pebble checksums every WAL chunk and
-//     drops an incomplete record at the tail of the newest WAL).
+//     drops an incomplete record at the tail of the newest WAL). Purge,
+//     TruncateAfter and Reset are one batch each too.
 //  4. Once poisoned (first I/O error, Pebble fatal report, or an Append
 //     error) every mutating call and every read of the store returns the
 //     poison error; OnFatal has run exactly once.
 //  5. No snapshot file has a zxid above a TruncateAfter point: TruncateAfter
-//     removes them first, and a snapshot still being written when the
-//     truncation happens is discarded instead of published.
+//     removes them first, and a snapshot still being written (or imported)
+//     when the truncation happens is discarded instead of published.
+//  6. A reader's bounds match its view: Purge, TruncateAfter and Reset hold
+//     view exclusively while they commit and update base, first and last;
+//     Iterate, Floor and Entries hold it shared while they load the bounds
+//     and open their Pebble iterator (a point-in-time view). Append does
+//     not take it: it only adds entries above last, which readers never
+//     look at.
 //
-// Lock order: life (shared; exclusive only in Close), then snap.mu, then wmu.
+// Lock order: life (shared; exclusive only in Close), then snap.mu, then wmu,
+// then view.
 type Log struct {
 	o  Options
 	fs vfs.FS // base filesystem (snapshots); Pebble runs on guardFS over it
@@ -57,15 +68,20 @@ type Log struct {
 	life   sync.RWMutex
 	closed bool // guarded by life
 
-	// wmu serializes the writers: Append, TruncateAfter, SetMeta, Purge.
-	wmu   sync.Mutex
-	floor int64 // guarded by wmu; see invariant 2
+	// wmu serializes the writers: Append, TruncateAfter, SetMeta, Purge,
+	// Reset.
+	wmu sync.Mutex
+	// view: see invariant 6.
+	view sync.RWMutex
 
+	// base, first and last are written with wmu held (and view, except by
+	// Append) and read without locks.
+	base  atomic.Int64 // see invariant 2; 0 if never purged or reset
 	first atomic.Int64 // lowest zxid in the log, 0 if empty
-	last  atomic.Int64 // see invariant 1; 0 if empty
+	last  atomic.Int64 // see invariant 1
 
 	// forceSync makes guardFS really sync WAL files under Options.NoSync,
-	// while SetMeta or TruncateAfter (holding wmu) commits.
+	// while SetMeta, TruncateAfter or Reset (holding wmu) commits.
 	forceSync atomic.Bool
 
 	snap snapState
@@ -130,12 +146,13 @@ func Open(o Options) (*Log, error) {
 	}
 	l.m.setBounds(l.first.Load(), l.last.Load())
 	o.Logger("wal: opened %s: zxids %#x..%#x, purged through %#x, %d snapshots",
-		o.Dir, l.first.Load(), l.last.Load(), l.floor, len(l.Snapshots()))
+		o.Dir, l.first.Load(), l.last.Load(), l.base.Load(), len(l.Snapshots()))
 	return l, nil
 }
 
-// loadState reads floor, first and last from the store.
+// loadState reads base, first and last from the store.
 func (l *Log) loadState() error {
+	var base int64
 	v, closer, err := l.db.Get(purgedKey)
 	switch {
 	case errors.Is(err, pebble.ErrNotFound):
@@ -146,15 +163,24 @@ func (l *Log) loadState() error {
 			_ = closer.Close()
 			return fmt.Errorf("%w: purge point is %d bytes", ErrCorrupt, len(v))
 		}
-		l.floor = int64(binary.BigEndian.Uint64(v))
+		base = int64(binary.BigEndian.Uint64(v))
 		_ = closer.Close()
+		if base < 0 {
+			return fmt.Errorf("%w: purge point %#x", ErrCorrupt, uint64(base))
+		}
 	}
 	first, last, err := l.scanBounds()
 	if err != nil {
 		return err
 	}
+	if first != 0 && first <= base {
+		// Purge and Reset delete the entries and record the new base in
+		// one batch: the store never holds both.
+		return fmt.Errorf("%w: log holds zxid %#x at or below its base %#x", ErrCorrupt, first, base)
+	}
+	l.base.Store(base)
 	l.first.Store(first)
-	l.last.Store(last)
+	l.last.Store(max(last, base))
 	return nil
 }
 
@@ -268,17 +294,27 @@ func (l *Log) Close() error {
 	return nil
 }
 
-// LastZxid returns the highest zxid in the log, 0 if it is empty. Every
-// entry at or below it is durable.
+// LastZxid returns the highest zxid in the log, or Base() if the log holds
+// no entry (also after Purge or Reset emptied it). Every entry at or below it
+// is durable. It never decreases except through TruncateAfter and Reset.
 func (l *Log) LastZxid() int64 { return l.last.Load() }
 
 // FirstZxid returns the lowest zxid in the log, 0 if it is empty.
 func (l *Log) FirstZxid() int64 { return l.first.Load() }
 
-// PurgedThrough is the highest zxid Purge has removed (0 if none): a
-// snapshot older than this cannot be completed from the log.
-func (l *Log) PurgedThrough() int64 {
-	l.wmu.Lock()
-	defer l.wmu.Unlock()
-	return l.floor
-}
+// Base returns the zxid the log starts after: every entry with a zxid in
+// (Base, LastZxid] is present, none at or below Base is, and Append accepts
+// only zxids above LastZxid (>= Base). It is the highest zxid Purge removed,
+// or the point of the latest Reset when that came later; 0 for a log never
+// purged or reset. Purge raises it at any time (never above LastZxid); only
+// Reset lowers it.
+//
+// For snapshots: a snapshot at zxid S can be brought up to date from this log
+// only if Base <= S. Snapshots() may still list older ones (Purge removes
+// them), and after a Reset it may list snapshots above LastZxid (Reset keeps
+// every snapshot file).
+func (l *Log) Base() int64 { return l.base.Load() }
+
+// PurgedThrough is Base: the point below which the log was emptied by Purge
+// (or Reset). A snapshot older than this cannot be completed from the log.
+func (l *Log) PurgedThrough() int64 { return l.base.Load() }

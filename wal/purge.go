@@ -13,6 +13,11 @@ import (
 // the oldest retained snapshot's zxid: recovering from any retained snapshot
 // replays only entries above it. With no complete snapshot it does nothing.
 //
+// Base is raised to that zxid, but never above LastZxid: a snapshot ahead of
+// the log (possible after Reset, which keeps snapshot files) must not make
+// Append refuse the entries that lead up to it. Base never decreases here: a
+// purge point at or below Base changes nothing in the log.
+//
 // Purge does not fsync: if a crash undoes part of it, the files and entries
 // that come back are merely redundant. A log write error poisons the Log.
 func (l *Log) Purge(retain int) error {
@@ -47,36 +52,44 @@ func (l *Log) Purge(retain int) error {
 
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
-	if oldest <= l.floor {
+	last := l.last.Load()
+	through := min(oldest, last)
+	if through <= l.base.Load() {
 		return nil
 	}
 	b := l.db.NewBatch()
 	defer b.Close()
-	var v [8]byte
-	binary.BigEndian.PutUint64(v[:], uint64(oldest))
-	if err := b.DeleteRange(logStart, logKeyAfter(oldest), nil); err != nil {
+	if err := b.DeleteRange(logStart, logKeyAfter(through), nil); err != nil {
 		return fmt.Errorf("wal: Purge: %w", err)
 	}
-	if err := b.Set(purgedKey, v[:], nil); err != nil {
+	if err := setBase(b, through); err != nil {
 		return fmt.Errorf("wal: Purge: %w", err)
 	}
+	l.view.Lock()
+	defer l.view.Unlock()
 	if err := l.commit(b, pebble.NoSync); err != nil {
 		return err
 	}
-	l.floor = oldest
-	if l.last.Load() <= oldest {
-		l.first.Store(0)
-		l.last.Store(0)
-	} else if l.first.Load() <= oldest {
-		first, err := l.firstAbove(oldest)
+	l.base.Store(through)
+	if last == through {
+		l.first.Store(0) // last stays: it is the new base
+	} else if l.first.Load() <= through {
+		first, err := l.firstAbove(through)
 		if err != nil {
 			return l.fail(fmt.Errorf("wal: Purge: %w", err))
 		}
 		l.first.Store(first)
 	}
 	l.m.setBounds(l.first.Load(), l.last.Load())
-	l.o.Logger("wal: purged log through %#x; first zxid now %#x", oldest, l.first.Load())
+	l.o.Logger("wal: purged log through %#x; first zxid now %#x", through, l.first.Load())
 	return nil
+}
+
+// setBase records base as the purge point in b.
+func setBase(b *pebble.Batch, base int64) error {
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(base))
+	return b.Set(purgedKey, v[:], nil)
 }
 
 // firstAbove returns the lowest stored zxid above zxid, 0 if none.

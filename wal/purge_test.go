@@ -81,7 +81,8 @@ func TestPurge(t *testing.T) {
 	if err := l.TruncateAfter(300); err != nil { // exactly the purge point
 		t.Fatal(err)
 	}
-	if l.FirstZxid() != 0 || l.LastZxid() != 0 || !slices.Equal(l.Snapshots(), []int64{300}) {
+	// The log holds nothing; it starts after the purge point.
+	if l.FirstZxid() != 0 || l.LastZxid() != 300 || l.Base() != 300 || !slices.Equal(l.Snapshots(), []int64{300}) {
 		t.Fatalf("TruncateAfter(300): first %d last %d snapshots %v",
 			l.FirstZxid(), l.LastZxid(), l.Snapshots())
 	}
@@ -104,12 +105,16 @@ func TestPurgeEmptiesLogKeepsFloor(t *testing.T) {
 	if err := l.Purge(3); err != nil {
 		t.Fatal(err)
 	}
-	if l.FirstZxid() != 0 || l.LastZxid() != 0 || len(readAll(t, l, 0)) != 0 {
-		t.Fatalf("first %d last %d", l.FirstZxid(), l.LastZxid())
+	// An emptied log's LastZxid is its base, the purge point.
+	if l.FirstZxid() != 0 || l.LastZxid() != 50 || l.Base() != 50 || len(readAll(t, l, 0)) != 0 {
+		t.Fatalf("first %d last %d base %d", l.FirstZxid(), l.LastZxid(), l.Base())
 	}
 	l.Close()
 	l = mustOpen(t, o)
 	defer l.Close()
+	if l.FirstZxid() != 0 || l.LastZxid() != 50 || l.Base() != 50 {
+		t.Fatalf("reopened: first %d last %d base %d", l.FirstZxid(), l.LastZxid(), l.Base())
+	}
 	if err := l.Append(makeBatch(50, 1, 10, 0)); err == nil {
 		t.Fatal("Append at the purge point accepted")
 	}

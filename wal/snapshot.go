@@ -51,49 +51,78 @@ type snapWrite struct {
 // untouched and the temp file is removed.
 func (l *Log) WriteSnapshot(write func(w io.Writer) (zxid int64, err error)) (int64, error) {
 	start := time.Now()
-	s := &l.snap
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return 0, ErrClosed
+	sw, err := l.beginSnapWrite()
+	if err != nil {
+		return 0, err
 	}
-	sw := &snapWrite{limit: math.MaxInt64}
-	s.inflight[sw] = struct{}{}
-	s.wg.Add(1)
-	s.mu.Unlock()
-	defer func() {
-		s.mu.Lock()
-		delete(s.inflight, sw)
-		s.mu.Unlock()
-		s.wg.Done()
-	}()
+	defer l.endSnapWrite(sw)
 
-	tmp := l.fs.PathJoin(l.o.SnapDir,
-		fmt.Sprintf("%s%d.%d", snapTempPrefix, start.UnixNano(), s.seq.Add(1)))
+	tmp := l.snapTempPath(start)
 	zxid, raw, packed, err := l.writeSnapshotFile(tmp, write)
 	if err != nil {
 		_ = l.fs.Remove(tmp)
 		return 0, err
 	}
-
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if zxid > sw.limit {
-		_ = l.fs.Remove(tmp)
-		return 0, fmt.Errorf("%w (%#x > %#x)", ErrSnapshotDiscarded, zxid, sw.limit)
-	}
-	final := l.fs.PathJoin(l.o.SnapDir, snapName(zxid))
-	if err := l.fs.Rename(tmp, final); err != nil {
-		_ = l.fs.Remove(tmp)
-		return 0, fmt.Errorf("wal: publish snapshot: %w", err)
-	}
-	if err := l.syncSnapDir(); err != nil {
-		return 0, fmt.Errorf("wal: publish snapshot: %w", err)
+	if err := l.publishSnapshot(sw, tmp, zxid); err != nil {
+		return 0, err
 	}
 	elapsed := time.Since(start)
 	l.m.snapshotted(raw, packed, elapsed)
 	l.o.Logger("wal: wrote %s: %d bytes (%d compressed) in %v", snapName(zxid), raw, packed, elapsed)
 	return zxid, nil
+}
+
+// beginSnapWrite registers a snapshot write (WriteSnapshot, ImportSnapshot)
+// so that Close waits for it and TruncateAfter can veto its publication. The
+// caller must call endSnapWrite.
+func (l *Log) beginSnapWrite() (*snapWrite, error) {
+	s := &l.snap
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, ErrClosed
+	}
+	sw := &snapWrite{limit: math.MaxInt64}
+	s.inflight[sw] = struct{}{}
+	s.wg.Add(1)
+	return sw, nil
+}
+
+func (l *Log) endSnapWrite(sw *snapWrite) {
+	s := &l.snap
+	s.mu.Lock()
+	delete(s.inflight, sw)
+	s.mu.Unlock()
+	s.wg.Done()
+}
+
+// snapTempPath returns a fresh temp file path in SnapDir.
+func (l *Log) snapTempPath(now time.Time) string {
+	return l.fs.PathJoin(l.o.SnapDir,
+		fmt.Sprintf("%s%d.%d", snapTempPrefix, now.UnixNano(), l.snap.seq.Add(1)))
+}
+
+// publishSnapshot renames the complete, fsynced temp file tmp to the final
+// name of the snapshot at zxid and fsyncs SnapDir, unless a TruncateAfter
+// below zxid happened since sw began (ErrSnapshotDiscarded). tmp is removed
+// if it is not published.
+func (l *Log) publishSnapshot(sw *snapWrite, tmp string, zxid int64) error {
+	s := &l.snap
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if zxid > sw.limit {
+		_ = l.fs.Remove(tmp)
+		return fmt.Errorf("%w (%#x > %#x)", ErrSnapshotDiscarded, zxid, sw.limit)
+	}
+	final := l.fs.PathJoin(l.o.SnapDir, snapName(zxid))
+	if err := l.fs.Rename(tmp, final); err != nil {
+		_ = l.fs.Remove(tmp)
+		return fmt.Errorf("wal: publish snapshot: %w", err)
+	}
+	if err := l.syncSnapDir(); err != nil {
+		return fmt.Errorf("wal: publish snapshot: %w", err)
+	}
+	return nil
 }
 
 // writeSnapshotFile writes and fsyncs the complete snapshot file at path and

@@ -13,7 +13,9 @@ import (
 var ErrTruncateBelowPurged = errors.New("wal: truncation point is below the purged part of the log")
 
 // TruncateAfter durably removes every log entry with a zxid above zxid (Zab
-// TRUNC), even with Options.NoSync.
+// TRUNC), even with Options.NoSync. Afterwards LastZxid is the highest
+// remaining zxid, or Base if none remains. zxid below Base:
+// ErrTruncateBelowPurged.
 //
 // Snapshots with a zxid above zxid contain txns that are being discarded, so
 // they are removed first (and a snapshot still being written for such a zxid
@@ -35,8 +37,9 @@ func (l *Log) TruncateAfter(zxid int64) error {
 	l.wmu.Lock()
 	defer l.wmu.Unlock()
 
-	if zxid < l.floor {
-		return fmt.Errorf("%w: %#x < %#x", ErrTruncateBelowPurged, zxid, l.floor)
+	base := l.base.Load()
+	if zxid < base {
+		return fmt.Errorf("%w: %#x < %#x", ErrTruncateBelowPurged, zxid, base)
 	}
 	if err := l.removeSnapshotsAboveLocked(zxid); err != nil {
 		return fmt.Errorf("wal: TruncateAfter: %w", err)
@@ -50,20 +53,23 @@ func (l *Log) TruncateAfter(zxid int64) error {
 	if err := b.DeleteRange(logKeyAfter(zxid), logEnd, nil); err != nil {
 		return fmt.Errorf("wal: TruncateAfter: %w", err)
 	}
+	l.view.Lock()
+	defer l.view.Unlock()
 	l.forceSync.Store(true)
 	err := l.commit(b, pebble.Sync)
 	l.forceSync.Store(false)
 	if err != nil {
 		return err
 	}
-	last, err := l.lastAtOrBelow(zxid)
+	last, found, err := l.floorEntry(base, zxid)
 	if err != nil {
 		return l.fail(fmt.Errorf("wal: TruncateAfter: %w", err))
 	}
-	l.last.Store(last)
-	if last == 0 {
+	if !found {
 		l.first.Store(0)
+		last = base
 	}
+	l.last.Store(last)
 	l.m.setBounds(l.first.Load(), last)
 	l.o.Logger("wal: truncated log after %#x; last zxid now %#x", zxid, last)
 	return nil
