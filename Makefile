@@ -41,3 +41,14 @@ clean:
 .PHONY: bench-compare
 bench-compare:
 	./scripts/bench-compare.sh
+
+# A 3-server ensemble on 127.0.0.1 (clients 2181-2183, data in ./data/zN).
+.PHONY: ensemble ensemble-stop ensemble-status
+ensemble: build
+	./scripts/ensemble.sh start
+
+ensemble-stop:
+	./scripts/ensemble.sh stop
+
+ensemble-status:
+	./scripts/ensemble.sh status

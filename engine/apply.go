@@ -3,60 +3,117 @@ package engine
 import (
 	"fmt"
 
-	"github.com/zen-coord/zen/tree"
-
 	"github.com/zen-coord/zen/proto"
+	"github.com/zen-coord/zen/tree"
 	"github.com/zen-coord/zen/zab"
 )
 
-// commit applies a committed batch in zxid order (zab's committer
-// goroutine) and answers the requests it carries.
-func (s *Server) commit(batch []zab.Proposal) {
+// Apply implements zab.StateMachine: it applies a committed batch in zxid
+// order (the driver's committer goroutine) and answers the requests it
+// carries. A proposal's Ctx is the request when this server proposed it in
+// its current leadership; otherwise a local client's forwarded request is
+// found by session and xid.
+func (s *Server) Apply(batch []zab.Proposal) {
 	for i := range batch {
 		p := &batch[i]
-		res, err := s.tree.Apply(p.Data)
+		res, err := s.tr().Apply(p.Data)
 		if err != nil {
 			s.fatal(fmt.Errorf("applying txn %#x: %w", p.Zxid, err))
 			return
 		}
+		h := &res.Hdr
+		if h.Type == proto.TxnCreateSession {
+			if s.sessions.get(h.Session) == nil {
+				timeout, _ := s.tr().Session(h.Session)
+				s.sessions.add(h.Session, timeout, s.now().UnixMilli())
+			}
+		}
 		req, _ := p.Ctx.(*request)
 		if req == nil {
-			continue
+			req = s.matchPending(h)
 		}
-		req.res = res
-		s.recordWrites(req, &res)
-		switch req.kind {
-		case kindWrite:
-			s.finishWrite(req)
-		case kindSession:
-			s.finishSession(req)
-		case kindClose:
-			s.sessions.remove(req.sess.id)
+		if req != nil {
+			req.res = res
+			s.recordWrites(req, &res)
+			switch req.kind {
+			case kindWrite:
+				if req.c != nil {
+					s.finishWrite(req)
+				}
+			case kindSession:
+				if req.c != nil {
+					s.finishSession(req.c, req.sessionID, req.timeout)
+				}
+			}
+		}
+		if h.Type == proto.TxnCloseSession {
+			if sess := s.sessions.get(h.Session); sess != nil {
+				if c := sess.conn.Load(); c != nil && (req == nil || req.c != c) {
+					// Expired (or closed elsewhere): its client goes too.
+					c.state.Store(stateDead)
+					c.nc.Close()
+				}
+			}
+			s.sessions.remove(h.Session)
 		}
 	}
 	s.m.txns.Add(len(batch))
+	s.maybeServe()
+	s.recheckSyncs()
 	s.afterBatch(len(batch))
 }
 
-// finishWrite answers an applied write and then every read its connection
-// queued behind it, up to the next write. Once a reply closes the
-// connection (closeSession, a failed auth, an unknown opcode) the entries
-// behind it are still popped in order, unanswered, so the queue and the
-// outstanding count stay exact.
+// matchPending finds the local request a txn proposed by the leader answers:
+// a connection waiting for its session, or the write at the head of the
+// session's connection queue with the txn's xid.
+func (s *Server) matchPending(h *proto.TxnHeader) *request {
+	if h.Type == proto.TxnCreateSession {
+		s.pendingMu.Lock()
+		c := s.pendingConnects[h.Session]
+		delete(s.pendingConnects, h.Session)
+		s.pendingMu.Unlock()
+		if c == nil {
+			return nil
+		}
+		timeout, _ := s.tr().Session(h.Session)
+		return &request{c: c, kind: kindSession, sessionID: h.Session, timeout: timeout}
+	}
+	sess := s.sessions.get(h.Session)
+	if sess == nil {
+		return nil
+	}
+	c := sess.conn.Load()
+	if c == nil {
+		return nil
+	}
+	c.qmu.Lock()
+	defer c.qmu.Unlock()
+	if len(c.q) > 0 && c.q[0].kind == kindWrite && c.q[0].xid == h.Cxid {
+		return c.q[0]
+	}
+	return nil
+}
+
+// finishWrite answers an applied write, then drains the queue behind it.
+// Once a reply closes the connection (closeSession, a failed auth, an
+// unknown opcode) the entries behind it are still popped in order,
+// unanswered, so the queue and the outstanding count stay exact.
 func (s *Server) finishWrite(req *request) {
 	c := req.c
 	sc := &s.applyScratch
-	buf := sc.buf[:0]
-	n := 0
 	c.qmu.Lock()
 	if len(c.q) == 0 || c.q[0] != req {
 		c.qmu.Unlock()
+		if c.state.Load() == stateDead {
+			return // the connection was dropped with its queue
+		}
 		s.fatal(fmt.Errorf("reply order broken on %s: applied xid %d is not at the head of its queue", c.nc.RemoteAddr(), req.xid))
 		return
 	}
 	c.q[0] = nil
 	c.q = c.q[1:]
 	s.outstanding.Add(-1)
+	buf, n := sc.buf[:0], 0
 	dead := c.state.Load() == stateDead
 	if !dead && (req.op != proto.OpCheck || req.res.Err != proto.ErrOk) {
 		// (ZK 3.8 consumes a zxid for a top-level check and answers it
@@ -69,8 +126,50 @@ func (s *Server) finishWrite(req *request) {
 			c.state.Store(stateDead)
 		}
 	}
+	buf, n, dead = s.drainLocked(c, sc, buf, n, dead)
+	c.write(buf, n)
+	c.qmu.Unlock()
+	sc.buf = buf
+	if dead {
+		c.nc.Close()
+	} else {
+		c.nc.Wake()
+	}
+}
+
+// drain serves whatever heads c's queue and can be answered now (any
+// goroutine).
+func (s *Server) drain(c *conn) {
+	var sc scratch
+	c.qmu.Lock()
+	buf, n, dead := s.drainLocked(c, &sc, nil, 0, c.state.Load() == stateDead)
+	c.write(buf, n)
+	c.qmu.Unlock()
+	if dead {
+		c.nc.Close()
+	} else {
+		c.nc.Wake()
+	}
+}
+
+// drainLocked pops the queue's head while it can be answered: reads (served
+// against the tree as it is now, i.e. right after the write before them),
+// fixed replies, and learner syncs the leader confirmed and this server has
+// caught up with. It stops at a write. REQUIRES: c.qmu held.
+func (s *Server) drainLocked(c *conn, sc *scratch, buf []byte, n int, dead bool) ([]byte, int, bool) {
 	for len(c.q) > 0 && c.q[0].kind != kindWrite {
 		r := c.q[0]
+		if r.kind == kindSync && !dead {
+			if !r.syncReady {
+				break
+			}
+			if r.syncCommit > s.tr().LastZxid() {
+				s.pendingMu.Lock()
+				s.waitSyncs = append(s.waitSyncs, c)
+				s.pendingMu.Unlock()
+				break
+			}
+		}
 		c.q[0] = nil
 		c.q = c.q[1:]
 		s.outstanding.Add(-1)
@@ -89,17 +188,7 @@ func (s *Server) finishWrite(req *request) {
 		n++
 		s.observe(c, r.op, r.xid, r.recv)
 	}
-	c.write(buf, n)
-	c.qmu.Unlock()
-	sc.buf = buf
-	if req.op == proto.OpCloseSession {
-		s.sessions.remove(req.sess.id)
-	}
-	if dead {
-		c.nc.Close()
-	} else {
-		c.nc.Wake()
-	}
+	return buf, n, dead
 }
 
 // encodeWriteReply appends the reply frame of an applied write.
@@ -119,6 +208,12 @@ func (s *Server) encodeWriteReply(req *request, buf []byte) []byte {
 	case proto.OpSetData, proto.OpSetACL:
 		buf = proto.AppendStat(buf, &res.Stat)
 	case proto.OpMulti:
+		types := req.multiOps
+		if types == nil {
+			// A learner's forwarded multi: the leader typed the ops; the
+			// record says how (the same rule).
+			types = multiResultTypes(req.body)
+		}
 		for i := range res.Multi {
 			r := &res.Multi[i]
 			if r.Type == proto.TxnError {
@@ -126,8 +221,8 @@ func (s *Server) encodeWriteReply(req *request, buf []byte) []byte {
 				continue
 			}
 			reqType := proto.OpCreate
-			if i < len(req.multiOps) {
-				reqType = req.multiOps[i]
+			if i < len(types) {
+				reqType = types[i]
 			}
 			switch reqType {
 			case proto.OpCreate, proto.OpCreate2:
@@ -152,20 +247,62 @@ func (s *Server) encodeWriteReply(req *request, buf []byte) []byte {
 	return proto.EndFrame(buf, start)
 }
 
+// multiResultTypes is the result type of each op of a multi record, typed
+// like prep types it (creates by their flags).
+func multiResultTypes(body []byte) []proto.OpCode {
+	r := proto.NewReader(body)
+	ops, _ := proto.DecodeMultiRecord(&r, nil)
+	types := make([]proto.OpCode, len(ops))
+	for i := range ops {
+		types[i] = ops[i].Type
+		switch ops[i].Type {
+		case proto.OpCreate, proto.OpCreate2, proto.OpCreateContainer, proto.OpCreateTTL:
+			types[i] = multiCreateType(ops[i].Flags)
+		}
+	}
+	return types
+}
+
 // finishSession completes a new connection's handshake once its
 // createSession txn is applied.
-func (s *Server) finishSession(req *request) {
-	c := req.c
-	sess := s.sessions.add(req.sessionID, req.timeout, s.now().UnixMilli())
+func (s *Server) finishSession(c *conn, id int64, timeout int32) {
+	sess := s.sessions.get(id)
+	if sess == nil {
+		sess = s.sessions.add(id, timeout, s.now().UnixMilli())
+	}
 	if c.nc.Closed() {
 		return // the client left; the session expires on its own
 	}
-	sess.conn.Store(c)
-	c.sess.Store(sess)
-	c.state.Store(stateOpen)
-	s.writeConnectResponse(c, req.sessionID, req.timeout)
+	s.bindSession(c, sess, timeout)
 	c.nc.Resume()
 	c.nc.Wake()
+}
+
+// Install implements zab.StateMachine: replace the tree by the leader's
+// snapshot (already imported into the WAL) on a syncing learner, which
+// serves no client meanwhile.
+func (s *Server) Install(zxid int64) error {
+	t, z, err := loadSnapshot(s.wal, zxid)
+	if err != nil {
+		return err
+	}
+	if z != zxid {
+		return fmt.Errorf("snapshot file %#x holds zxid %#x", zxid, z)
+	}
+	s.treeP.Store(t)
+	s.sessions.resetTo(t.Sessions(), s.now().UnixMilli())
+	s.logf("installed the leader's snapshot at %#x (%d znodes, %d sessions)", z, t.NodeCount(), len(t.Sessions()))
+	return nil
+}
+
+// Snapshot implements zab.StateMachine: a snapshot for a syncing peer.
+func (s *Server) Snapshot() (int64, []byte, error) {
+	z, err := s.wal.WriteSnapshot(s.tr().WriteSnapshot)
+	if err != nil {
+		return 0, nil, err
+	}
+	raw, err := s.wal.SnapshotFile(z)
+	return z, raw, err
 }
 
 // recordWrites feeds the per-namespace write summaries (mntr).

@@ -33,16 +33,24 @@ type Config struct {
 	ForceSync              bool // forceSync, default yes
 	// FourLetterWords is the 4lw.commands.whitelist set ("*" = all);
 	// srvr is always allowed.
-	FourLetterWords      map[string]bool
-	ExtendedTypes        bool          // extendedTypesEnabled, default false
-	ContainerInterval    time.Duration // znode.container.checkIntervalMs, default 60 s
-	ContainerMaxPerMin   int           // znode.container.maxPerMinute, default 10000
-	MetricsAddr          string        // metricsProvider.httpHost:httpPort; "" = no endpoint
-	SuperDigest          string        // DigestAuthenticationProvider.superDigest (super:<b64 sha1>)
-	ReconfigEnabled      bool          // reconfigEnabled, default false
-	SkipACL              bool          // skipACL (zookeeper.skipACL), default no
-	ServerID             int64         // myid in dataDir; 1 standalone
-	Unknown              []string      // keys that were ignored
+	FourLetterWords    map[string]bool
+	ExtendedTypes      bool          // extendedTypesEnabled, default false
+	ContainerInterval  time.Duration // znode.container.checkIntervalMs, default 60 s
+	ContainerMaxPerMin int           // znode.container.maxPerMinute, default 10000
+	MetricsAddr        string        // metricsProvider.httpHost:httpPort; "" = no endpoint
+	SuperDigest        string        // DigestAuthenticationProvider.superDigest (super:<b64 sha1>)
+	ReconfigEnabled    bool          // reconfigEnabled, default false
+	SkipACL            bool          // skipACL (zookeeper.skipACL), default no
+	ServerID           int64         // myid in dataDir; 1 standalone
+	// Servers is the ensemble (server.N lines); empty or a single entry
+	// with standaloneEnabled means standalone.
+	Servers              map[int64]ServerSpec
+	InitLimit            int      // initLimit, ticks, default 10
+	SyncLimit            int      // syncLimit, ticks, default 5
+	StandaloneEnabled    bool     // standaloneEnabled, default true
+	ListenOnAllIPs       bool     // quorumListenOnAllIPs: bind peer ports on 0.0.0.0
+	PeerObserver         bool     // peerType=observer
+	Unknown              []string // keys that were ignored
 	clientPort           int
 	clientPortAddress    string
 	minSet, maxSet       bool
@@ -65,6 +73,9 @@ func DefaultConfig() Config {
 		ContainerInterval:      60 * time.Second,
 		ContainerMaxPerMin:     10000,
 		ServerID:               1,
+		InitLimit:              10,
+		SyncLimit:              5,
+		StandaloneEnabled:      true,
 		clientPortAddress:      "0.0.0.0",
 		metricsHost:            "0.0.0.0",
 	}
@@ -233,27 +244,119 @@ func (c *Config) set(key, val string) error {
 		c.ReconfigEnabled, err = parseBool(val)
 	case "skipACL":
 		c.SkipACL, err = parseBool(val)
-	case "initLimit", "syncLimit", "admin.serverPort":
-		// Checked like ZK does, then unused by a standalone server.
+	case "initLimit":
+		c.InitLimit, err = parseInt(val, 1)
+	case "syncLimit":
+		c.SyncLimit, err = parseInt(val, 1)
+	case "admin.serverPort":
 		_, err = parseInt(val, 1)
 	case "electionAlg":
 		if n, err = parseInt(val, 0); err == nil && n != 3 {
 			err = fmt.Errorf("only electionAlg=3 (fast leader election) exists")
 		}
-	case "standaloneEnabled", "quorumListenOnAllIPs", "admin.enableServer", "reconfigEnabled.ignored":
+	case "standaloneEnabled":
+		c.StandaloneEnabled, err = parseBool(val)
+	case "quorumListenOnAllIPs":
+		c.ListenOnAllIPs, err = parseBool(val)
+	case "admin.enableServer":
 		_, err = parseBool(val)
 	case "peerType":
-		if val != "observer" && val != "participant" {
+		switch val {
+		case "observer":
+			c.PeerObserver = true
+		case "participant":
+		default:
 			err = fmt.Errorf("must be observer or participant, got %q", val)
 		}
 	default:
-		if strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group.") || strings.HasPrefix(key, "weight.") {
-			c.Unknown = append(c.Unknown, key)
-			return nil
+		if strings.HasPrefix(key, "server.") {
+			return c.setServer(strings.TrimPrefix(key, "server."), val)
 		}
 		c.Unknown = append(c.Unknown, key)
 	}
 	return err
+}
+
+// ServerSpec is one server.N line.
+type ServerSpec struct {
+	ID           int64
+	Host         string
+	PeerPort     int // quorum port: zen's peer protocol runs here
+	ElectionPort int // accepted for compatibility; zen's votes share the peer port
+	Observer     bool
+	ClientAddr   string // from ";[addr:]port", "" if absent
+}
+
+// PeerAddr is where the server's peers reach it.
+func (sp ServerSpec) PeerAddr() string { return net.JoinHostPort(sp.Host, strconv.Itoa(sp.PeerPort)) }
+
+// setServer parses "host:peerPort:electionPort[:participant|:observer][;[clientAddr:]clientPort]".
+func (c *Config) setServer(idStr, val string) error {
+	id, err := strconv.ParseInt(idStr, 10, 64)
+	if err != nil || id < 0 || id > 254 {
+		return fmt.Errorf("server id %q must be an integer in [0, 254]", idStr)
+	}
+	spec := ServerSpec{ID: id}
+	addrPart, clientPart, hasClient := strings.Cut(val, ";")
+	parts := strings.Split(strings.TrimSpace(addrPart), ":")
+	if len(parts) < 3 || len(parts) > 4 {
+		return fmt.Errorf("want host:peerPort:electionPort[:participant|:observer], got %q", val)
+	}
+	spec.Host = parts[0]
+	if spec.PeerPort, err = strconv.Atoi(parts[1]); err != nil || spec.PeerPort <= 0 || spec.PeerPort > 65535 {
+		return fmt.Errorf("bad peer port in %q", val)
+	}
+	if spec.ElectionPort, err = strconv.Atoi(parts[2]); err != nil || spec.ElectionPort <= 0 || spec.ElectionPort > 65535 {
+		return fmt.Errorf("bad election port in %q", val)
+	}
+	if len(parts) == 4 {
+		switch parts[3] {
+		case "observer":
+			spec.Observer = true
+		case "participant":
+		default:
+			return fmt.Errorf("server type must be participant or observer, got %q", parts[3])
+		}
+	}
+	if hasClient {
+		cp := strings.TrimSpace(clientPart)
+		if !strings.Contains(cp, ":") {
+			cp = "0.0.0.0:" + cp
+		}
+		host, port, err := net.SplitHostPort(cp)
+		if p, perr := strconv.Atoi(port); err != nil || perr != nil || p <= 0 || p > 65535 {
+			return fmt.Errorf("bad client address %q", clientPart)
+		}
+		spec.ClientAddr = net.JoinHostPort(host, port)
+	}
+	if c.Servers == nil {
+		c.Servers = map[int64]ServerSpec{}
+	}
+	c.Servers[id] = spec
+	return nil
+}
+
+// Ensemble reports whether the configuration runs a replicated ensemble
+// (rather than a standalone server).
+func (c *Config) Ensemble() bool {
+	return len(c.Servers) > 1 || (len(c.Servers) == 1 && !c.StandaloneEnabled)
+}
+
+// Members returns the voters and the observers.
+func (c *Config) Members() (voters, observers []int64) {
+	if !c.Ensemble() {
+		return []int64{c.ServerID}, nil
+	}
+	for id, sp := range c.Servers {
+		if sp.Observer {
+			observers = append(observers, id)
+		} else {
+			voters = append(voters, id)
+		}
+	}
+	sort.Slice(voters, func(i, j int) bool { return voters[i] < voters[j] })
+	sort.Slice(observers, func(i, j int) bool { return observers[i] < observers[j] })
+	return voters, observers
 }
 
 // Finish applies derived defaults and validates the whole configuration.
@@ -264,6 +367,31 @@ func (c *Config) Finish() error {
 	}
 	if c.DataLogDir == "" {
 		c.DataLogDir = c.DataDir
+	}
+	if b, err := os.ReadFile(filepath.Join(c.DataDir, "myid")); err == nil {
+		id, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+		if err != nil || id < 0 || id > 254 {
+			return fmt.Errorf("%s: myid must be an integer in [0, 254]", filepath.Join(c.DataDir, "myid"))
+		}
+		c.ServerID = id
+	} else if c.Ensemble() {
+		return fmt.Errorf("%s: myid is required for an ensemble: %v", filepath.Join(c.DataDir, "myid"), err)
+	}
+	if c.Ensemble() {
+		me, ok := c.Servers[c.ServerID]
+		if !ok {
+			return fmt.Errorf("myid %d is not one of the server.N lines", c.ServerID)
+		}
+		if c.PeerObserver && !me.Observer {
+			return fmt.Errorf("peerType=observer but server.%d is not marked :observer", c.ServerID)
+		}
+		voters, _ := c.Members()
+		if len(voters) == 0 {
+			return fmt.Errorf("the ensemble has no participants")
+		}
+		if c.ClientAddr == "" && c.clientPort == 0 && me.ClientAddr != "" {
+			c.ClientAddr = me.ClientAddr
+		}
 	}
 	if c.ClientAddr == "" {
 		if c.clientPort == 0 {
@@ -290,13 +418,6 @@ func (c *Config) Finish() error {
 			port = 7000 // ZK's PrometheusMetricsProvider default
 		}
 		c.MetricsAddr = net.JoinHostPort(c.metricsHost, strconv.Itoa(port))
-	}
-	if b, err := os.ReadFile(filepath.Join(c.DataDir, "myid")); err == nil {
-		id, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
-		if err != nil || id < 0 || id > 254 {
-			return fmt.Errorf("%s: myid must be an integer in [0, 254]", filepath.Join(c.DataDir, "myid"))
-		}
-		c.ServerID = id
 	}
 	return nil
 }

@@ -98,7 +98,7 @@ func (c *conn) Notify(typ proto.EventType, path string, zxid int64, acl []proto.
 // replyZxid is the zxid a read reply carries: the last applied txn, or the
 // txn of an event already queued on this connection if that is newer.
 func (c *conn) replyZxid() int64 {
-	return max(c.srv.tree.LastZxid(), c.eventZxid.Load())
+	return max(c.srv.tr().LastZxid(), c.eventZxid.Load())
 }
 
 // write appends complete frames to the connection's output.

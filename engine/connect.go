@@ -9,6 +9,9 @@ import (
 
 // handleConnect processes the first frame of a connection.
 func (s *Server) handleConnect(c *conn, p []byte) bool {
+	if !s.serving.Load() {
+		return false // like ZK when it is not serving: no session here
+	}
 	r := proto.NewReader(p)
 	var req proto.ConnectRequest
 	req.Decode(&r)
@@ -16,7 +19,7 @@ func (s *Server) handleConnect(c *conn, p []byte) bool {
 		s.logf("closing %s: malformed ConnectRequest", c.nc.RemoteAddr())
 		return false
 	}
-	if last := s.tree.LastZxid(); req.LastZxidSeen > last {
+	if last := s.tr().LastZxid(); req.LastZxidSeen > last {
 		s.logf("refusing %s: client has seen zxid %#x, our last zxid is %#x", c.nc.RemoteAddr(), req.LastZxidSeen, last)
 		return false
 	}
@@ -25,8 +28,16 @@ func (s *Server) handleConnect(c *conn, p []byte) bool {
 	if req.SessionID == 0 {
 		c.state.Store(stateConnecting)
 		c.nc.Pause() // requests pipelined behind the handshake wait in the input buffer
-		s.submit(&request{c: c, kind: kindSession, op: proto.OpCreateSession,
-			sessionID: s.newSessionID(), timeout: timeout, recv: s.now()})
+		req := &request{c: c, kind: kindSession, op: proto.OpCreateSession,
+			sessionID: s.newSessionID(), timeout: timeout, recv: s.now(), auth: c.auth.Load()}
+		if s.isLeader() {
+			s.submit(req)
+		} else {
+			s.pendingMu.Lock()
+			s.pendingConnects[req.sessionID] = c
+			s.pendingMu.Unlock()
+			s.forward(req)
+		}
 		return true
 	}
 	return s.reattach(c, req.SessionID, req.Passwd, timeout)
@@ -38,7 +49,8 @@ func (s *Server) negotiate(req int32) int32 {
 	return max(lo, min(req, hi))
 }
 
-// reattach binds an existing session to a new connection.
+// reattach binds an existing session to a new connection. A learner asks
+// the leader, which alone knows whether the session is still alive.
 func (s *Server) reattach(c *conn, id int64, passwd []byte, timeout int32) bool {
 	sess := s.sessions.get(id)
 	if sess != nil {
@@ -48,7 +60,7 @@ func (s *Server) reattach(c *conn, id int64, passwd []byte, timeout int32) bool 
 			// The old connection is finished at once: no event or reply
 			// reaches it from now on.
 			old.state.Store(stateDead)
-			s.tree.DropWatcher(old)
+			s.tr().DropWatcher(old)
 			old.nc.Close()
 		}
 	}
@@ -60,13 +72,28 @@ func (s *Server) reattach(c *conn, id int64, passwd []byte, timeout int32) bool 
 		c.nc.Close()
 		return true
 	}
+	if !s.isLeader() {
+		c.state.Store(stateConnecting)
+		c.nc.Pause()
+		s.pendingMu.Lock()
+		s.pendingRevalidates[id] = &pendingRevalidate{c: c, timeout: timeout}
+		s.pendingMu.Unlock()
+		b := proto.AppendLong([]byte{appRevalidate}, id)
+		s.driver.SendApp(s.leaderID(), proto.AppendInt(b, timeout))
+		return true
+	}
+	s.bindSession(c, sess, timeout)
+	return true
+}
+
+// bindSession attaches sess to c and answers the handshake.
+func (s *Server) bindSession(c *conn, sess *session, timeout int32) {
 	sess.timeout.Store(timeout)
 	s.sessions.touch(sess, s.now().UnixMilli())
 	sess.conn.Store(c)
 	c.sess.Store(sess)
 	c.state.Store(stateOpen)
-	s.writeConnectResponse(c, id, timeout)
-	return true
+	s.writeConnectResponse(c, sess.id, timeout)
 }
 
 // writeConnectResponse answers the handshake; id 0 means "invalid".
@@ -94,7 +121,7 @@ func (s *Server) newSessionID() int64 {
 		if id == proto.OwnerContainer || id == 0 {
 			continue
 		}
-		if _, taken := s.tree.Session(id); taken {
+		if _, taken := s.tr().Session(id); taken {
 			continue
 		}
 		return id

@@ -35,6 +35,15 @@ func (s *Server) fourLetter(cmd string) string {
 	if !s.cfg.FourLetterWords[cmd] {
 		return cmd + " is not executed because it is not in the whitelist.\n"
 	}
+	if !s.serving.Load() {
+		switch cmd {
+		case "ruok", "conf", "envi", "gtmk", "stmk":
+		case "isro":
+			return "null"
+		default:
+			return "This ZooKeeper instance is not currently serving requests\n"
+		}
+	}
 	var b strings.Builder
 	switch cmd {
 	case "ruok":
@@ -73,7 +82,7 @@ func (s *Server) fourLetter(cmd string) string {
 	case "envi":
 		s.writeEnvi(&b)
 	case "wchs":
-		watchers, paths, watches := s.tree.DataWatchStats()
+		watchers, paths, watches := s.tr().DataWatchStats()
 		fmt.Fprintf(&b, "%d connections watching %d paths\nTotal watches:%d\n", watchers, paths, watches)
 	case "wchc":
 		type entry struct {
@@ -81,7 +90,7 @@ func (s *Server) fourLetter(cmd string) string {
 			paths []string
 		}
 		var list []entry
-		s.tree.WatchesByWatcher(func(w tree.Watcher, paths []string) {
+		s.tr().WatchesByWatcher(func(w tree.Watcher, paths []string) {
 			if c, ok := w.(*conn); ok {
 				var sid int64
 				if sess := c.sess.Load(); sess != nil {
@@ -105,7 +114,7 @@ func (s *Server) fourLetter(cmd string) string {
 			sids []int64
 		}
 		var list []entry
-		s.tree.WatchesByPath(func(path string, ws []tree.Watcher) {
+		s.tr().WatchesByPath(func(path string, ws []tree.Watcher) {
 			e := entry{path: path}
 			for _, w := range ws {
 				if c, ok := w.(*conn); ok {
@@ -160,9 +169,9 @@ func (s *Server) writeSrvr(b *strings.Builder, withClients bool) {
 	fmt.Fprintf(b, "Sent: %d\n", s.m.packetsSent.Get())
 	fmt.Fprintf(b, "Connections: %d\n", s.connCount())
 	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding.Load())
-	fmt.Fprintf(b, "Zxid: 0x%x\n", s.tree.LastZxid())
-	b.WriteString("Mode: standalone\n")
-	fmt.Fprintf(b, "Node count: %d\n", s.tree.NodeCount())
+	fmt.Fprintf(b, "Zxid: 0x%x\n", s.tr().LastZxid())
+	b.WriteString("Mode: " + s.modeName() + "\n")
+	fmt.Fprintf(b, "Node count: %d\n", s.tr().NodeCount())
 }
 
 // javaDouble prints a float the way Java's Double.toString does for the
@@ -177,15 +186,15 @@ func javaDouble(f float64) string {
 
 func (s *Server) writeMntr(b *strings.Builder) {
 	lo, avg, hi := s.m.latency()
-	_, _, watches := s.tree.WatchStats()
+	_, _, watches := s.tr().WatchStats()
 	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
 	kv("version", Version+", built on "+BuildDate)
-	kv("server_state", "standalone")
-	kv("ephemerals_count", s.tree.EphemeralCount())
+	kv("server_state", s.modeName())
+	kv("ephemerals_count", s.tr().EphemeralCount())
 	kv("num_alive_connections", s.connCount())
 	kv("avg_latency", javaDouble(avg))
 	kv("outstanding_requests", s.outstanding.Load())
-	kv("znode_count", s.tree.NodeCount())
+	kv("znode_count", s.tr().NodeCount())
 	kv("global_sessions", s.sessions.count())
 	last, minSize, maxSize := s.m.responseSizes()
 	kv("last_client_response_size", last)
@@ -198,7 +207,7 @@ func (s *Server) writeMntr(b *strings.Builder) {
 	kv("min_latency", lo)
 	open, maxFD := fdCounts()
 	kv("max_file_descriptor_count", maxFD)
-	kv("approximate_data_size", s.tree.ApproxDataSize())
+	kv("approximate_data_size", s.tr().ApproxDataSize())
 	kv("open_file_descriptor_count", open)
 	kv("local_sessions", 0)
 	kv("uptime", s.now().Sub(s.started).Milliseconds())
@@ -405,7 +414,7 @@ func (s *Server) writeDump(b *strings.Builder) {
 	var withEph []int64
 	eph := map[int64][]string{}
 	for _, sess := range sessions {
-		if p := s.tree.SessionEphemerals(sess.id); len(p) > 0 {
+		if p := s.tr().SessionEphemerals(sess.id); len(p) > 0 {
 			withEph = append(withEph, sess.id)
 			eph[sess.id] = p
 		}

@@ -27,7 +27,7 @@ func (s *Server) Closed(nc *netpoll.Conn) {
 	s.connsMu.Lock()
 	delete(s.conns, c)
 	s.connsMu.Unlock()
-	s.tree.DropWatcher(c)
+	s.tr().DropWatcher(c)
 	if sess := c.sess.Load(); sess != nil {
 		sess.conn.CompareAndSwap(c, nil)
 	}
@@ -96,6 +96,10 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		s.replyInOrder(c, &request{kind: kindReply, xid: h.Xid, op: h.Type, err: proto.ErrSessionExpired, replyZxid: -1})
 		return true
 	}
+	leader := s.isLeader()
+	if !leader {
+		s.sessions.noteTouched(sess)
+	}
 	switch {
 	case h.Type == proto.OpPing:
 		// Pings are answered at once: clients do not order them against
@@ -112,12 +116,16 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		return true
 	case isWriteOp(h.Type) && h.Type != proto.OpCreateSession:
 		req := &request{c: c, kind: kindWrite, xid: h.Xid, op: h.Type, body: bytes.Clone(body),
-			auth: c.auth.Load(), sess: sess, recv: now}
+			auth: c.auth.Load(), sess: sess, sessionID: sess.id, recv: now}
 		c.qmu.Lock()
 		c.q = append(c.q, req)
 		c.qmu.Unlock()
 		s.outstanding.Add(1)
-		s.submit(req)
+		if leader {
+			s.submit(req)
+		} else {
+			s.forward(req)
+		}
 		if h.Type == proto.OpCloseSession {
 			// Nothing after a closeSession is processed: the connection
 			// closes once its reply is out. (ZK 3.8 races here, sometimes
@@ -125,6 +133,17 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 			c.nc.Pause()
 			return true
 		}
+	case h.Type == proto.OpSync && !leader:
+		// A learner's sync waits for the leader: everything committed
+		// when the leader answers is applied here before the reply.
+		req := &request{c: c, kind: kindSync, xid: h.Xid, op: h.Type, body: bytes.Clone(body),
+			auth: c.auth.Load(), sess: sess, recv: now}
+		c.qmu.Lock()
+		c.q = append(c.q, req)
+		c.qmu.Unlock()
+		s.outstanding.Add(1)
+		b := proto.AppendLong([]byte{appSync}, sess.id)
+		s.driver.SendApp(s.leaderID(), proto.AppendInt(b, h.Xid))
 	case isReadOp(h.Type):
 		c.qmu.Lock()
 		if len(c.q) != 0 {
@@ -224,7 +243,7 @@ func (s *Server) handleAuth(c *conn, xid int32, body []byte) bool {
 // observe records a finished request for stats and latency metrics.
 func (s *Server) observe(c *conn, op proto.OpCode, xid int32, recv time.Time) {
 	now := s.now()
-	c.recordLatency(op, xid, s.tree.LastZxid(), recv, now)
+	c.recordLatency(op, xid, s.tr().LastZxid(), recv, now)
 	s.m.observe(op, now.Sub(recv))
 }
 

@@ -86,13 +86,13 @@ func newServerMetrics(s *Server) *serverMetrics {
 		latency: set.NewHistogram(`zen_request_duration_seconds{op="other"}`),
 	}
 	set.NewGauge(`zen_sessions`, func() float64 { return float64(s.sessions.count()) })
-	set.NewGauge(`zen_znodes`, func() float64 { return float64(s.tree.NodeCount()) })
-	set.NewGauge(`zen_watches`, func() float64 { _, _, w := s.tree.WatchStats(); return float64(w) })
+	set.NewGauge(`zen_znodes`, func() float64 { return float64(s.tr().NodeCount()) })
+	set.NewGauge(`zen_watches`, func() float64 { _, _, w := s.tr().WatchStats(); return float64(w) })
 	set.NewGauge(`zen_outstanding_requests`, func() float64 { return float64(s.outstanding.Load()) })
 	set.NewGauge(`zen_connections`, func() float64 { return float64(s.connCount()) })
-	set.NewGauge(`zen_ephemerals`, func() float64 { return float64(s.tree.EphemeralCount()) })
-	set.NewGauge(`zen_approximate_data_size_bytes`, func() float64 { return float64(s.tree.ApproxDataSize()) })
-	set.NewGauge(`zen_last_zxid`, func() float64 { return float64(s.tree.LastZxid()) })
+	set.NewGauge(`zen_ephemerals`, func() float64 { return float64(s.tr().EphemeralCount()) })
+	set.NewGauge(`zen_approximate_data_size_bytes`, func() float64 { return float64(s.tr().ApproxDataSize()) })
+	set.NewGauge(`zen_last_zxid`, func() float64 { return float64(s.tr().LastZxid()) })
 	return m
 }
 

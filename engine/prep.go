@@ -38,6 +38,8 @@ type localChange struct {
 // writes (create a parent, then its child) can be batched and pipelined.
 type proposer struct {
 	s       *Server
+	gen     uint64            // the leadership the overlay and next belong to
+	next    int64             // zxid of the next txn
 	overlay map[string]change // path → latest unapplied change
 	local   []localChange     // changes of the txn being prepped
 	commits int
@@ -57,12 +59,12 @@ func (p *proposer) get(path string) nodeRec {
 		}
 	}
 	if ch, ok := p.overlay[path]; ok {
-		if ch.zxid > p.s.tree.LastZxid() {
+		if ch.zxid > p.s.tr().LastZxid() {
 			return ch.rec
 		}
 		delete(p.overlay, path)
 	}
-	info, ok := p.s.tree.Lookup(path)
+	info, ok := p.s.tr().Lookup(path)
 	if !ok {
 		return nodeRec{}
 	}
@@ -89,7 +91,7 @@ func (p *proposer) commit(zxid int64) {
 	clear(p.local)
 	p.local = p.local[:0]
 	if p.commits++; p.commits%4096 == 0 {
-		applied := p.s.tree.LastZxid()
+		applied := p.s.tr().LastZxid()
 		for k, ch := range p.overlay {
 			if ch.zxid <= applied {
 				delete(p.overlay, k)
@@ -112,10 +114,23 @@ func nextVersion(v int32) int32 {
 	return v
 }
 
-// prep turns one request into a txn and proposes it.
-func (p *proposer) prep(req *request) {
+// lead adopts a new leadership: zxids continue from its first, and the
+// overlay of a previous leadership (whose txns may never commit) is
+// dropped.
+func (p *proposer) lead(l *leadership) {
+	if l.gen == p.gen {
+		return
+	}
+	p.gen, p.next = l.gen, l.next
+	clear(p.overlay)
+	p.rollback()
+}
+
+// prep turns one request into a txn. ok is false when the request makes no
+// txn (a reap candidate that is no longer one).
+func (p *proposer) prep(req *request) (prop zab.Proposal, ok bool) {
 	s := p.s
-	zxid := s.node.NextZxid()
+	zxid := p.next
 	hdr := proto.TxnHeader{Cxid: req.xid, Zxid: zxid, Time: s.now().UnixMilli()}
 	if req.sess != nil {
 		hdr.Session = req.sess.id
@@ -135,7 +150,7 @@ func (p *proposer) prep(req *request) {
 		var ok bool
 		if body, ok = p.reap(req.reapPath, body); !ok {
 			p.rollback()
-			return // no longer a candidate: no txn
+			return prop, false // no longer a candidate: no txn
 		}
 		hdr.Type = proto.TxnDelete
 	case kindWrite:
@@ -153,7 +168,8 @@ func (p *proposer) prep(req *request) {
 	data := make([]byte, 0, proto.TxnHeaderSize+len(body))
 	data = proto.AppendTxnHeader(data, &hdr)
 	data = append(data, body...)
-	s.node.Propose(zab.Proposal{Zxid: zxid, Data: data, Ctx: req})
+	p.next++
+	return zab.Proposal{Zxid: zxid, Data: data, Ctx: req}, true
 }
 
 // prepWrite validates a client write and encodes its txn body.
@@ -511,12 +527,12 @@ func multiCreateType(flags int32) proto.OpCode {
 // closeSession lists the session's ephemerals as of every prepped txn and
 // marks them deleted.
 func (p *proposer) closeSession(id int64, body []byte) []byte {
-	paths := p.s.tree.SessionEphemerals(id)
+	paths := p.s.tr().SessionEphemerals(id)
 	seen := make(map[string]bool, len(paths))
 	for _, path := range paths {
 		seen[path] = true
 	}
-	applied := p.s.tree.LastZxid()
+	applied := p.s.tr().LastZxid()
 	for path, ch := range p.overlay {
 		if ch.zxid > applied && ch.rec.exists && ch.rec.owner == id && !seen[path] {
 			paths = append(paths, path)
@@ -534,7 +550,7 @@ func (p *proposer) closeSession(id int64, body []byte) []byte {
 	// order).
 	created := make(map[string]int64, len(live))
 	for _, path := range live {
-		if info, ok := p.s.tree.Lookup(path); ok && info.Owner == id {
+		if info, ok := p.s.tr().Lookup(path); ok && info.Owner == id {
 			created[path] = info.Stat.Czxid
 		} else if ch, ok := p.overlay[path]; ok {
 			created[path] = ch.zxid
@@ -573,7 +589,7 @@ func (p *proposer) reap(path string, body []byte) ([]byte, bool) {
 			return body, false
 		}
 	case proto.IsTTLOwner(node.owner):
-		info, ok := p.s.tree.Lookup(path)
+		info, ok := p.s.tr().Lookup(path)
 		if !ok || p.s.now().UnixMilli()-info.Stat.Mtime <= proto.TTLOf(node.owner) {
 			return body, false
 		}

@@ -52,18 +52,18 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			}
 			// ZK 3.8 checks no ACL on exists.
 			var st proto.Stat
-			if st, err = s.tree.Exists(path, nil, w); err == proto.ErrOk {
+			if st, err = s.tr().Exists(path, nil, w); err == proto.ErrOk {
 				buf = proto.AppendStat(buf, &st)
 				s.m.readNS.record(path, 0)
 			}
 		case proto.OpGetData:
-			data, null, st, e := s.tree.GetData(path, auth, w)
+			data, null, st, e := s.tr().GetData(path, auth, w)
 			if err = e; err == proto.ErrOk {
 				buf = proto.AppendGetDataResponse(buf, data, null, &st)
 				s.m.readNS.record(path, int64(len(data)))
 			}
 		default:
-			names, st, e := s.tree.GetChildren(path, auth, w, sc.names[:0])
+			names, st, e := s.tr().GetChildren(path, auth, w, sc.names[:0])
 			sc.names = names
 			if err = e; err == proto.ErrOk {
 				s.m.readNS.record(path, int64(len(names)))
@@ -81,7 +81,7 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			err = proto.ErrMarshallingError
 			break
 		}
-		acl, st, e := s.tree.GetACL(str(q.Path))
+		acl, st, e := s.tr().GetACL(str(q.Path))
 		if err = e; err != proto.ErrOk {
 			break
 		}
@@ -100,7 +100,7 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			break
 		}
 		var n int32
-		if n, err = s.tree.GetAllChildrenNumber(str(q.Path), auth); err == proto.ErrOk {
+		if n, err = s.tr().GetAllChildrenNumber(str(q.Path), auth); err == proto.ErrOk {
 			buf = proto.AppendGetAllChildrenNumberResponse(buf, n)
 		}
 	case proto.OpGetEphemerals:
@@ -109,7 +109,7 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			err = proto.ErrMarshallingError
 			break
 		}
-		buf = proto.AppendGetEphemeralsResponse(buf, s.tree.Ephemerals(sess.id, str(q.PrefixPath)))
+		buf = proto.AppendGetEphemeralsResponse(buf, s.tr().Ephemerals(sess.id, str(q.PrefixPath)))
 	case proto.OpWhoAmI:
 		infos := make([]proto.ClientInfo, 0, len(auth.ids))
 		for _, id := range auth.ids {
@@ -137,9 +137,9 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 		}
 		var found bool
 		if op == proto.OpCheckWatches {
-			found = s.tree.CheckWatches(str(q.Path), c, q.Type)
+			found = s.tr().CheckWatches(str(q.Path), c, q.Type)
 		} else {
-			found = s.tree.RemoveWatches(str(q.Path), c, q.Type)
+			found = s.tr().RemoveWatches(str(q.Path), c, q.Type)
 		}
 		if !found {
 			err = proto.ErrNoWatcher
@@ -150,7 +150,7 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			err = proto.ErrMarshallingError
 			break
 		}
-		s.tree.AddWatch(str(q.Path), c, q.Mode)
+		s.tr().AddWatch(str(q.Path), c, q.Mode)
 		buf = proto.AppendErrorResponse(buf, proto.ErrOk)
 	case proto.OpSetWatches:
 		var q proto.SetWatches
@@ -158,14 +158,14 @@ func (s *Server) serveRead(c *conn, sc *scratch, xid int32, op proto.OpCode, bod
 			err = proto.ErrMarshallingError
 			break
 		}
-		s.tree.SetWatches(q.RelativeZxid, strs(q.DataWatches), strs(q.ExistWatches), strs(q.ChildWatches), nil, nil, c)
+		s.tr().SetWatches(q.RelativeZxid, strs(q.DataWatches), strs(q.ExistWatches), strs(q.ChildWatches), nil, nil, c)
 	case proto.OpSetWatches2:
 		var q proto.SetWatches2
 		if q.Decode(&r); r.Err() != nil {
 			err = proto.ErrMarshallingError
 			break
 		}
-		s.tree.SetWatches(q.RelativeZxid, strs(q.DataWatches), strs(q.ExistWatches), strs(q.ChildWatches),
+		s.tr().SetWatches(q.RelativeZxid, strs(q.DataWatches), strs(q.ExistWatches), strs(q.ChildWatches),
 			strs(q.PersistentWatches), strs(q.PersistentRecursiveWatches), c)
 	case proto.OpMultiRead:
 		var withBody bool
@@ -208,7 +208,7 @@ func (s *Server) multiRead(r *proto.Reader, sc *scratch, auth *authSet, buf []by
 		path := str(op.Path)
 		switch op.Type {
 		case proto.OpGetData:
-			data, null, st, e := s.tree.GetData(path, auth, nil)
+			data, null, st, e := s.tr().GetData(path, auth, nil)
 			if e != proto.ErrOk {
 				buf = proto.AppendMultiError(buf, e)
 				continue
@@ -216,7 +216,7 @@ func (s *Server) multiRead(r *proto.Reader, sc *scratch, auth *authSet, buf []by
 			buf = proto.AppendMultiHeader(buf, proto.OpGetData, false, proto.ErrOk)
 			buf = proto.AppendGetDataResponse(buf, data, null, &st)
 		case proto.OpGetChildren:
-			names, _, e := s.tree.GetChildren(path, auth, nil, sc.names[:0])
+			names, _, e := s.tr().GetChildren(path, auth, nil, sc.names[:0])
 			sc.names = names
 			if e != proto.ErrOk {
 				buf = proto.AppendMultiError(buf, e)

@@ -17,6 +17,7 @@ const (
 	kindSession                // createSession for a new connection (internal)
 	kindClose                  // closeSession from expiry (internal, no reply)
 	kindReap                   // container/TTL deletion (internal, no reply)
+	kindSync                   // a learner's sync, answered once the leader confirmed it
 )
 
 // request is one client request that could not be answered on the spot,
@@ -42,6 +43,10 @@ type request struct {
 	timeout   int32 // createSession
 	reapPath  string
 	multiOps  []proto.OpCode // request op type per multi op, to shape results
+
+	// kindSync: set when the leader's answer arrived
+	syncReady  bool
+	syncCommit int64
 
 	// set by the applier
 	res tree.Result

@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/zen-coord/zen/tree"
 	"github.com/zen-coord/zen/wal"
 	"github.com/zen-coord/zen/zab"
+	"github.com/zen-coord/zen/zab/core"
 )
 
 // Options are the parts of a server that tests and the binary inject.
@@ -36,6 +38,9 @@ type Options struct {
 	FS vfs.FS
 	// Loops is the number of network event loops (0: one per CPU).
 	Loops int
+	// PeerAddrs overrides where peers are dialled (tests put proxies
+	// between servers this way); missing ids use the server.N lines.
+	PeerAddrs map[int64]string
 }
 
 // Server is one zen server: standalone, or (later) an ensemble member.
@@ -44,15 +49,31 @@ type Server struct {
 	opts   Options
 	logger *log.Logger
 
-	tree     *tree.Tree
-	wal      *wal.Log
-	node     *zab.Node
-	np       *netpoll.Server
-	sessions *sessionTable
-	prop     *proposer
-	metrics  *metrics.Set
-	m        *serverMetrics
-	httpSrv  *http.Server
+	treeP     atomic.Pointer[tree.Tree] // replaced only by a snapshot install
+	wal       *wal.Log
+	driver    *zab.Driver
+	transport *zab.Transport // nil standalone
+	np        *netpoll.Server
+
+	// role, as the driver last reported it
+	soft    atomic.Pointer[core.SoftState]
+	lead    atomic.Pointer[leadership] // non-nil while the established leader
+	serving atomic.Bool                // clients are served
+	serveAt atomic.Int64               // serve once applied up to here (-1: not waiting)
+
+	loadedBase    int64     // zxid of the snapshot loaded at startup
+	recoveredOnce sync.Once // logs the recovery when serving starts
+
+	// learner bookkeeping of requests answered through the leader
+	pendingMu          sync.Mutex
+	pendingConnects    map[int64]*conn              // session id → connection awaiting createSession
+	pendingRevalidates map[int64]*pendingRevalidate // session id → reattach awaiting the leader
+	waitSyncs          []*conn                      // connections whose head sync waits for the applier
+	sessions           *sessionTable
+	prop               *proposer
+	metrics            *metrics.Set
+	m                  *serverMetrics
+	httpSrv            *http.Server
 
 	// submissions to the proposer
 	subMu     sync.Mutex
@@ -110,27 +131,82 @@ func New(cfg Config, opts Options) (*Server, error) {
 	for _, k := range cfg.Unknown {
 		s.logf("config: ignoring key %q", k)
 	}
-	if err := s.recover(); err != nil {
+	base, err := s.recover()
+	if err != nil {
 		return nil, err
 	}
+	s.loadedBase = base
 	now := opts.Now()
 	s.sessions = newSessionTable(cfg.TickTime.Milliseconds(), now.UnixMilli())
-	for _, si := range s.tree.Sessions() {
+	for _, si := range s.tr().Sessions() {
 		s.sessions.add(si.ID, si.Timeout, now.UnixMilli())
 	}
+	s.pendingConnects = map[int64]*conn{}
+	s.pendingRevalidates = map[int64]*pendingRevalidate{}
+	s.serveAt.Store(-1)
 	s.nextSession.Store(sessionIDBase(now.UnixMilli(), cfg.ServerID))
 	s.snapAt = s.nextSnapThreshold()
 	s.prop = newProposer(s)
-	node, err := zab.Start(zab.Config{ID: cfg.ServerID, Log: s.wal, Commit: s.commit, OnFatal: s.fatal, Metrics: s.metrics})
+	voters, observers := cfg.Members()
+	var peerNet zab.Net
+	if cfg.Ensemble() {
+		me := cfg.Servers[cfg.ServerID]
+		listen := me.PeerAddr()
+		if cfg.ListenOnAllIPs {
+			listen = net.JoinHostPort("0.0.0.0", strconv.Itoa(me.PeerPort))
+		}
+		peers := map[int64]string{}
+		for id, sp := range cfg.Servers {
+			if id != cfg.ServerID {
+				peers[id] = sp.PeerAddr()
+			}
+		}
+		for id, a := range opts.PeerAddrs {
+			if id != cfg.ServerID {
+				peers[id] = a
+			}
+		}
+		s.transport = zab.NewTransport(zab.TransportConfig{ID: cfg.ServerID, Listen: listen, Peers: peers, Logf: s.logf})
+		if err := s.transport.Start(); err != nil {
+			s.wal.Close()
+			return nil, fmt.Errorf("peer port %s: %w", listen, err)
+		}
+		peerNet = s.transport
+	}
+	// The core's clock runs at a tenth of tickTime, so that an election
+	// and a follower's reaction to a lost leader take a fraction of a
+	// tick; initLimit and syncLimit keep their meaning in tickTime units.
+	const sub = 10
+	tick := max(cfg.TickTime/sub, 5*time.Millisecond)
+	driver, err := zab.New(zab.Config{
+		ID:        cfg.ServerID,
+		Voters:    voters,
+		Observers: observers,
+		Log:       s.wal,
+		Net:       peerNet,
+		Tick:      tick,
+		InitLimit: cfg.InitLimit * sub,
+		SyncLimit: cfg.SyncLimit * sub,
+		Applied:   base,
+		SM:        s,
+		OnFatal:   s.fatal,
+		Logf:      s.logf,
+		Metrics:   s.metrics,
+	})
 	if err != nil {
+		if s.transport != nil {
+			s.transport.Stop()
+		}
 		s.wal.Close()
 		return nil, err
 	}
-	s.node = node
-	s.wg.Add(3)
+	s.driver = driver
+	driver.Start()
+	s.wg.Add(4)
 	go s.proposeLoop()
 	go s.expireLoop()
 	go s.reapLoop()
+	go s.touchLoop()
 	if cfg.PurgeInterval > 0 {
 		s.wg.Add(1)
 		go s.purgeLoop()
@@ -155,9 +231,32 @@ func New(cfg Config, opts Options) (*Server, error) {
 		s.shutdownCore()
 		return nil, fmt.Errorf("listening on %s: %w", cfg.ClientAddr, err)
 	}
-	s.logf("serving on %s (zxid %#x, %d znodes, %d sessions, epoch %d)",
-		s.np.Addr(), s.tree.LastZxid(), s.tree.NodeCount(), s.sessions.count(), s.node.Epoch())
+	s.logf("listening on %s as server %d (%s; applied %#x, %d znodes, %d sessions)",
+		s.np.Addr(), cfg.ServerID, s.modeName(), s.tr().LastZxid(), s.tr().NodeCount(), s.sessions.count())
+	if !cfg.Ensemble() {
+		// A standalone server elects itself at once and replays its log:
+		// return when it serves, as a standalone ZooKeeper does.
+		if !s.WaitServing(5 * time.Minute) {
+			s.Close()
+			return nil, errors.New("standalone server did not start serving")
+		}
+	}
 	return s, nil
+}
+
+// Serving reports whether the server serves clients.
+func (s *Server) Serving() bool { return s.serving.Load() }
+
+// WaitServing waits until the server serves clients, or timeout.
+func (s *Server) WaitServing(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for !s.serving.Load() {
+		if time.Now().After(deadline) || s.failed.Load() {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return true
 }
 
 // Addr is the client address the server listens on.
@@ -180,8 +279,10 @@ func (s *Server) fatal(err error) {
 	})
 }
 
-// recover loads the newest valid snapshot and replays the log after it.
-func (s *Server) recover() error {
+// recover opens the log and loads the newest valid snapshot. It returns the
+// snapshot's zxid: the log entries after it are applied by the driver once
+// the ensemble (standalone: this server alone) has committed them.
+func (s *Server) recover() (int64, error) {
 	lw, err := wal.Open(wal.Options{
 		Dir:     filepath.Join(s.cfg.DataLogDir, "zen-log"),
 		SnapDir: filepath.Join(s.cfg.DataDir, "zen-snap"),
@@ -192,17 +293,17 @@ func (s *Server) recover() error {
 		Metrics: s.metrics,
 	})
 	if err != nil {
-		return fmt.Errorf("opening the log: %w", err)
+		return 0, fmt.Errorf("opening the log: %w", err)
 	}
 	s.wal = lw
 	start := time.Now()
 	var t *tree.Tree
 	var base int64
-	purged := lw.PurgedThrough()
+	logBase := lw.Base()
 	for _, z := range lw.Snapshots() {
-		if z < purged {
+		if z < logBase {
 			// The log no longer holds the txns after this snapshot.
-			s.logf("snapshot %#x is older than the purged log (%#x); not usable", z, purged)
+			s.logf("snapshot %#x is older than the log's start (%#x); not usable", z, logBase)
 			continue
 		}
 		loaded, zxid, err := loadSnapshot(lw, z)
@@ -214,31 +315,15 @@ func (s *Server) recover() error {
 		break
 	}
 	if t == nil {
-		if purged > 0 {
+		if logBase > 0 {
 			lw.Close()
-			return fmt.Errorf("no usable snapshot, and the log was purged through %#x: refusing to serve a partial tree", purged)
+			return 0, fmt.Errorf("no usable snapshot, and the log starts after %#x: refusing to serve a partial tree", logBase)
 		}
 		t = tree.New()
 	}
-	n := 0
-	err = lw.Iterate(base, func(zxid int64, data []byte) error {
-		if _, err := t.Apply(data); err != nil {
-			return fmt.Errorf("replaying txn %#x: %w", zxid, err)
-		}
-		n++
-		return nil
-	})
-	if err != nil {
-		lw.Close()
-		return err
-	}
-	// Quota stats are derived data: recompute them, as ZK does at startup
-	// (a fuzzy snapshot plus replay can leave them stale).
-	t.RecomputeQuotas()
-	s.tree = t
-	s.sinceSnap = n
-	s.logf("recovered zxid %#x from snapshot %#x + %d log entries in %v", t.LastZxid(), base, n, time.Since(start).Round(time.Millisecond))
-	return nil
+	s.treeP.Store(t)
+	s.logf("loaded snapshot %#x in %v; the log holds up to %#x", base, time.Since(start).Round(time.Millisecond), lw.LastZxid())
+	return base, nil
 }
 
 func loadSnapshot(lw *wal.Log, z int64) (*tree.Tree, int64, error) {
@@ -263,13 +348,12 @@ func (s *Server) submit(req *request) {
 	s.subMu.Lock()
 	s.subQ = append(s.subQ, req)
 	s.subMu.Unlock()
-	select {
-	case s.subSignal <- struct{}{}:
-	default:
-	}
+	s.signalProposer()
 }
 
-// proposeLoop is the proposer goroutine.
+// proposeLoop is the proposer goroutine: it preps what was submitted, in
+// order, and hands the driver one batch per round (the driver and the
+// persister cut the group commits).
 func (s *Server) proposeLoop() {
 	defer s.wg.Done()
 	var batch []*request
@@ -285,10 +369,32 @@ func (s *Server) proposeLoop() {
 		if s.failed.Load() {
 			return
 		}
+		l := s.lead.Load()
+		if l == nil {
+			// Not (or no longer) the leader: these requests belonged to a
+			// leadership that is gone; their clients were disconnected.
+			clear(batch)
+			continue
+		}
+		s.prop.lead(l)
+		props := make([]zab.Proposal, 0, len(batch))
 		for i, req := range batch {
-			s.prop.prep(req)
+			if prop, ok := s.prop.prep(req); ok {
+				props = append(props, prop)
+			}
 			batch[i] = nil
 		}
+		if len(props) > 0 {
+			s.driver.Propose(zab.Batch{Gen: s.prop.gen, Props: props})
+		}
+	}
+}
+
+// signalProposer wakes the proposer (any goroutine, never blocks).
+func (s *Server) signalProposer() {
+	select {
+	case s.subSignal <- struct{}{}:
+	default:
 	}
 }
 
@@ -349,7 +455,7 @@ func (s *Server) takeSnapshot() {
 	defer s.snapWG.Done()
 	defer s.snapshotting.Store(false)
 	start := time.Now()
-	z, err := s.wal.WriteSnapshot(s.tree.WriteSnapshot)
+	z, err := s.wal.WriteSnapshot(s.tr().WriteSnapshot)
 	if err != nil {
 		s.logf("snapshot failed: %v", err)
 		return
@@ -359,7 +465,7 @@ func (s *Server) takeSnapshot() {
 
 // TakeSnapshot writes a snapshot now (for tests and tools).
 func (s *Server) TakeSnapshot() (int64, error) {
-	return s.wal.WriteSnapshot(s.tree.WriteSnapshot)
+	return s.wal.WriteSnapshot(s.tr().WriteSnapshot)
 }
 
 // expireLoop expires sessions whose timeout passed without a touch.
@@ -372,6 +478,9 @@ func (s *Server) expireLoop() {
 		case <-tick.C:
 		case <-s.stop:
 			return
+		}
+		if !s.isLeader() {
+			continue // only the leader expires sessions
 		}
 		expired, _ := s.sessions.expired(s.now().UnixMilli())
 		for _, sess := range expired {
@@ -396,11 +505,14 @@ func (s *Server) reapLoop() {
 		case <-s.stop:
 			return
 		}
+		if !s.isLeader() {
+			continue
+		}
 		limit := int(int64(s.cfg.ContainerMaxPerMin) * s.cfg.ContainerInterval.Milliseconds() / 60000)
 		if limit < 1 {
 			limit = 1
 		}
-		for _, p := range s.tree.ReapCandidates(s.now().UnixMilli(), limit) {
+		for _, p := range s.tr().ReapCandidates(s.now().UnixMilli(), limit) {
 			s.submit(&request{kind: kindReap, reapPath: p, recv: s.now()})
 		}
 	}
@@ -476,8 +588,11 @@ func (s *Server) halt() { s.haltOnce.Do(func() { close(s.stop) }) }
 func (s *Server) shutdownCore() error {
 	s.halt()
 	s.wg.Wait()
-	if s.node != nil {
-		s.node.Stop()
+	if s.driver != nil {
+		s.driver.Stop()
+	}
+	if s.transport != nil {
+		s.transport.Stop()
 	}
 	s.snapWG.Wait()
 	if s.httpSrv != nil {
@@ -487,4 +602,8 @@ func (s *Server) shutdownCore() error {
 }
 
 // Tree exposes the state machine (tests and tools).
-func (s *Server) Tree() *tree.Tree { return s.tree }
+func (s *Server) Tree() *tree.Tree { return s.tr() }
+
+// tr is the current tree. A learner installing a leader's snapshot swaps it
+// while it serves no client.
+func (s *Server) tr() *tree.Tree { return s.treeP.Load() }

@@ -3,6 +3,8 @@ package engine
 import (
 	"cmp"
 	"slices"
+
+	"github.com/zen-coord/zen/tree"
 	"sync"
 	"sync/atomic"
 )
@@ -14,6 +16,7 @@ type session struct {
 	expiry  atomic.Int64 // the wheel bucket (ms since epoch) holding it; 0 = none
 	conn    atomic.Pointer[conn]
 	closing atomic.Bool // closeSession prepped or expiry started
+	touched atomic.Bool // a learner has activity to report to the leader
 }
 
 // sessionTable tracks live sessions and expires them with a timer wheel:
@@ -24,6 +27,7 @@ type sessionTable struct {
 	tick int64 // ms
 
 	mu      sync.Mutex
+	touched []*session // learner: sessions to report (see takeTouched)
 	byID    map[int64]*session
 	buckets map[int64]map[*session]struct{}
 	next    int64 // end of the next bucket to expire
@@ -160,4 +164,50 @@ func (t *sessionTable) bucketList() []bucket {
 	t.mu.Unlock()
 	slices.SortFunc(out, func(a, b bucket) int { return cmp.Compare(a.at, b.at) })
 	return out
+}
+
+// noteTouched records, on a learner, that a session had client activity
+// to report to the leader.
+func (t *sessionTable) noteTouched(s *session) {
+	if s.touched.CompareAndSwap(false, true) {
+		t.mu.Lock()
+		t.touched = append(t.touched, s)
+		t.mu.Unlock()
+	}
+}
+
+// takeTouched returns and forgets the sessions noted since the last call.
+func (t *sessionTable) takeTouched() []*session {
+	t.mu.Lock()
+	out := t.touched
+	t.touched = nil
+	t.mu.Unlock()
+	for _, s := range out {
+		s.touched.Store(false)
+	}
+	return out
+}
+
+// refreshAll restarts every session's timeout from now (a new leader).
+func (t *sessionTable) refreshAll(now int64) {
+	for _, s := range t.all() {
+		t.touch(s, now)
+	}
+}
+
+// resetTo makes the table hold exactly the given sessions (after a
+// snapshot install), keeping the live ones.
+func (t *sessionTable) resetTo(list []tree.SessionInfo, now int64) {
+	keep := make(map[int64]bool, len(list))
+	for _, si := range list {
+		keep[si.ID] = true
+		if t.get(si.ID) == nil {
+			t.add(si.ID, si.Timeout, now)
+		}
+	}
+	for _, s := range t.all() {
+		if !keep[s.id] {
+			t.remove(s.id)
+		}
+	}
 }

@@ -417,6 +417,11 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 		}
 	}
 	t.lastZxid.Store(z0)
+	// Quota stats are derived: recompute them for the loaded state. The
+	// entries replayed after z0 then adjust them for exactly the effects
+	// they apply (gated effects are already counted here), so the totals
+	// stay exact however fuzzy the snapshot was.
+	t.RecomputeQuotas()
 	return t, z0, nil
 }
 

@@ -1,25 +1,29 @@
-// Package zab replicates zen's txn log.
-//
-// This version carries the leader-side broadcast path that every write takes,
-// standalone included (an ensemble of one): the request-prep goroutine
-// proposes txns one by one; the log writer cuts everything proposed since
-// its last write into one batch, appends it to the WAL with a single fsync
-// (group commit) while the proposer keeps preparing the next batch
-// (pipelining), acknowledges it to the quorum tracker, and hands each newly
-// committed batch, in zxid order, to a committer goroutine that applies it.
+// Package zab replicates zen's txn log with Zab: election, discovery,
+// synchronisation (DIFF, TRUNC, SNAP) and batched, pipelined broadcast.
+// Standalone is an ensemble of one: the same driver, a quorum of one voter.
 //
 // Pieces:
-//   - Tracker (tracker.go) is deterministic: acknowledgements in, commit
-//     index out. No goroutines, clocks or I/O.
-//   - Node (node.go) is the driver: it owns the goroutines and the log.
+//   - core (zab/core) is the protocol as a deterministic state machine:
+//     messages, ticks and proposals in; messages, log writes and commits out.
+//   - Driver (driver.go) owns the I/O around it: one goroutine steps the
+//     core; a persister makes each Ready durable in order, merging
+//     consecutive appends into one WAL batch (one fsync: group commit),
+//     while the driver keeps sending messages and taking proposals
+//     (pipelining); a committer applies committed entries, in zxid order,
+//     through the engine's StateMachine.
+//   - Transport (transport.go) carries core messages between servers over
+//     TCP: one connection per direction per pair, so each sender's messages
+//     arrive in order.
 //
-// Goroutines: Propose and NextZxid are called by one goroutine (the
-// engine's proposer). The writer goroutine is the only caller of
-// Log.Append. The committer goroutine is the only caller of Config.Commit,
-// so batches are applied strictly in zxid order and never before they are
-// durable on a quorum (here: on the local disk).
+// Goroutines: the engine's proposer calls Driver.Propose with batches of
+// txns whose zxids it assigned from the leadership's first zxid (given by
+// StateMachine.State); the driver goroutine is the only user of the core;
+// StateMachine.State and App run on it and must not block;
+// StateMachine.Apply and Install run on the committer, in order.
 //
-// zxid = epoch<<32 | counter. Each start of a node is a new epoch (the
-// accepted epoch is persisted in the log's metadata before any proposal of
-// the epoch), so zxids never repeat across restarts.
+// Durability: a Ready's writes are durable before the Ready is advanced, and
+// the core releases every message that depends on them (ACK, ACKEPOCH, votes,
+// LEADERINFO) only after that. Entries are applied only once committed and
+// locally durable. zxid = epoch<<32 | counter; epochs only grow (accepted and
+// current epoch persist in the WAL's metadata).
 package zab

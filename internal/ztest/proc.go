@@ -163,7 +163,31 @@ func StartZenProc(t testing.TB, bin, dir string, port int, cfgLines []string, en
 	if !WaitRuok(p.Addr, 20*time.Second, p.done) {
 		t.Fatalf("zen did not come up on %s:\n%s", p.Addr, p.Output())
 	}
+	if !strings.Contains(strings.Join(cfgLines, "\n"), "server.") {
+		// Standalone: it serves as soon as its log is replayed.
+		if !WaitServingProc(p, 60*time.Second) {
+			t.Fatalf("zen on %s did not start serving:\n%s", p.Addr, p.Output())
+		}
+	}
 	return p
+}
+
+// WaitServingProc polls srvr until the server reports a Mode (it serves
+// clients), or the process dies, or timeout.
+func WaitServingProc(p *Proc, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			return false
+		default:
+		}
+		if out, err := FourLetter(p.Addr, "srvr"); err == nil && strings.Contains(out, "Mode:") {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return false
 }
 
 // WaitRuok polls the ruok 4lw until the server answers imok.
