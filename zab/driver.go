@@ -126,7 +126,7 @@ type Driver struct {
 
 	proposeCh chan Batch
 	appCh     chan appOut
-	persisted chan []core.Ready
+	persisted chan []readyItem
 	snapDone  chan snapResult
 	stop      chan struct{}
 	done      chan struct{}
@@ -141,7 +141,8 @@ type Driver struct {
 	inflight   int           // Readys handed to the persister, not yet advanced
 	snapshots  map[uint64][]byte
 
-	persistQ chan []core.Ready
+	persistQ chan []readyItem
+	barriers int // installs/truncations handed to the persister, not yet durable
 	commitQ  chan commitItem
 	wg       sync.WaitGroup
 	failed   atomic.Bool
@@ -165,6 +166,13 @@ type snapResult struct {
 	zxid int64
 	raw  []byte
 	err  error
+}
+
+// readyItem is a Ready on its way through the persister; early says its
+// commit and app payloads were already handled (see pump).
+type readyItem struct {
+	rd    core.Ready
+	early bool
 }
 
 type commitItem struct {
@@ -218,7 +226,7 @@ func New(cfg Config) (*Driver, error) {
 		log:        lg,
 		proposeCh:  make(chan Batch, 1024),
 		appCh:      make(chan appOut, 1<<16),
-		persisted:  make(chan []core.Ready, maxInflight),
+		persisted:  make(chan []readyItem, maxInflight),
 		snapDone:   make(chan snapResult, 16),
 		stop:       make(chan struct{}),
 		done:       make(chan struct{}),
@@ -226,7 +234,7 @@ func New(cfg Config) (*Driver, error) {
 		dispatched: cfg.Applied,
 		backlogEnd: cfg.Log.LastZxid(),
 		snapshots:  map[uint64][]byte{},
-		persistQ:   make(chan []core.Ready, maxInflight),
+		persistQ:   make(chan []readyItem, maxInflight),
 		commitQ:    make(chan commitItem, 256),
 		proposedAt: map[int64]time.Time{},
 	}
@@ -406,6 +414,13 @@ func (d *Driver) propose(b Batch) {
 
 // pump takes the core's Readys: messages and role changes at once,
 // persistence to the persister.
+//
+// Commits and app payloads do not wait for the Ready's own writes: a commit
+// covers only entries already durable (appended by Readys advanced
+// earlier), so unless an install or truncation is still on its way to disk
+// they are acted on here, at once. Otherwise a commit would wait for the
+// fsync of the next batch. A Ready with nothing to persist and nothing
+// ahead of it is advanced without a trip through the persister.
 func (d *Driver) pump() {
 	for d.inflight < maxInflight && d.node.HasReady() {
 		rd := d.node.Ready()
@@ -423,8 +438,26 @@ func (d *Driver) pump() {
 				d.cfg.Net.Send(*m, snap)
 			}
 		}
+		barrier := rd.Install != nil || rd.Truncate
+		it := readyItem{rd: rd}
+		if !barrier && d.barriers == 0 {
+			it.early = true
+			if rd.Commit > d.dispatched {
+				d.dispatch(rd.Commit)
+			}
+			for _, am := range rd.AppMessages {
+				d.cfg.SM.App(am.From, am.Payload, am.Commit)
+			}
+			if !rd.MustPersist() && d.inflight == 0 {
+				d.finish(&it)
+				continue
+			}
+		}
+		if barrier {
+			d.barriers++
+		}
 		d.inflight++
-		d.persistQ <- []core.Ready{rd}
+		d.persistQ <- []readyItem{it}
 	}
 }
 
@@ -453,52 +486,63 @@ func (d *Driver) roleChange(st core.SoftState) {
 }
 
 // afterPersist finishes Readys whose writes are durable, in order.
-func (d *Driver) afterPersist(rds []core.Ready) {
-	for i := range rds {
-		rd := &rds[i]
+func (d *Driver) afterPersist(items []readyItem) {
+	for i := range items {
 		d.inflight--
+		if items[i].rd.Install != nil || items[i].rd.Truncate {
+			d.barriers--
+		}
 		if d.failed.Load() {
 			continue
 		}
-		if rd.Install != nil {
-			d.pending = d.pending[:0]
-			d.dispatched = rd.Install.Zxid
-			d.backlogEnd = rd.Install.Zxid
-			d.commitQ <- commitItem{install: rd.Install.Zxid}
+		d.finish(&items[i])
+	}
+	d.publish(false)
+}
+
+// finish completes one durable Ready: its entries join the ones waiting
+// for a commit, what was not done early is done, and the core is told.
+func (d *Driver) finish(it *readyItem) {
+	rd := &it.rd
+	if rd.Install != nil {
+		d.pending = d.pending[:0]
+		d.dispatched = rd.Install.Zxid
+		d.backlogEnd = rd.Install.Zxid
+		d.commitQ <- commitItem{install: rd.Install.Zxid}
+	}
+	if rd.Truncate {
+		for len(d.pending) > 0 && d.pending[len(d.pending)-1].Zxid > rd.TruncateAfter {
+			d.pending = d.pending[:len(d.pending)-1]
 		}
-		if rd.Truncate {
-			for len(d.pending) > 0 && d.pending[len(d.pending)-1].Zxid > rd.TruncateAfter {
-				d.pending = d.pending[:len(d.pending)-1]
-			}
-			d.backlogEnd = min(d.backlogEnd, rd.TruncateAfter)
+		d.backlogEnd = min(d.backlogEnd, rd.TruncateAfter)
+	}
+	for _, e := range rd.Entries {
+		p := Proposal{Zxid: e.Zxid, Data: e.Data}
+		if ctx, ok := d.ctxs[e.Zxid]; ok {
+			p.Ctx = ctx
+			delete(d.ctxs, e.Zxid)
 		}
-		for _, e := range rd.Entries {
-			p := Proposal{Zxid: e.Zxid, Data: e.Data}
-			if ctx, ok := d.ctxs[e.Zxid]; ok {
-				p.Ctx = ctx
-				delete(d.ctxs, e.Zxid)
-			}
-			d.pending = append(d.pending, p)
-		}
+		d.pending = append(d.pending, p)
+	}
+	if !it.early {
 		if rd.Commit > d.dispatched {
 			d.dispatch(rd.Commit)
 		}
 		for _, am := range rd.AppMessages {
 			d.cfg.SM.App(am.From, am.Payload, am.Commit)
 		}
-		for _, req := range rd.SnapshotRequests {
-			req := req
-			go func() {
-				z, raw, err := d.cfg.SM.Snapshot()
-				select {
-				case d.snapDone <- snapResult{req, z, raw, err}:
-				case <-d.stop:
-				}
-			}()
-		}
-		d.node.Advance(*rd)
 	}
-	d.publish(false)
+	for _, req := range rd.SnapshotRequests {
+		req := req
+		go func() {
+			z, raw, err := d.cfg.SM.Snapshot()
+			select {
+			case d.snapDone <- snapResult{req, z, raw, err}:
+			case <-d.stop:
+			}
+		}()
+	}
+	d.node.Advance(*rd)
 }
 
 // dispatch hands the committer every entry up to commit: first those only
@@ -601,7 +645,7 @@ func (d *Driver) persistLoop() {
 	}
 }
 
-func (d *Driver) persistAll(rds []core.Ready) error {
+func (d *Driver) persistAll(items []readyItem) error {
 	if d.failed.Load() {
 		return nil
 	}
@@ -614,8 +658,8 @@ func (d *Driver) persistAll(rds []core.Ready) error {
 		acc = acc[:0]
 		return err
 	}
-	for i := range rds {
-		rd := &rds[i]
+	for i := range items {
+		rd := &items[i].rd
 		if rd.Install != nil || rd.Truncate {
 			if err := flush(); err != nil {
 				return err
