@@ -172,6 +172,9 @@ func (s *Server) writeSrvr(b *strings.Builder, withClients bool) {
 	fmt.Fprintf(b, "Zxid: 0x%x\n", s.tr().LastZxid())
 	b.WriteString("Mode: " + s.modeName() + "\n")
 	fmt.Fprintf(b, "Node count: %d\n", s.tr().NodeCount())
+	if s.isLeader() {
+		fmt.Fprintf(b, "Proposal sizes last/min/max: %d/%d/%d\n", s.m.propLast.Load(), s.m.propMin.Load(), s.m.propMax.Load())
+	}
 }
 
 // javaDouble prints a float the way Java's Double.toString does for the
@@ -214,6 +217,38 @@ func (s *Server) writeMntr(b *strings.Builder) {
 	kv("max_latency", hi)
 	kv("outstanding_tls_handshake", 0)
 	kv("min_client_response_size", minSize)
+	if s.cfg.Ensemble() {
+		voters, observers := s.cfg.Members()
+		kv("peer_state", s.peerState())
+		kv("quorum_size", len(voters))
+		if s.isLeader() {
+			isObserver := map[int64]bool{}
+			for _, o := range observers {
+				isObserver[o] = true
+			}
+			st := s.driver.Status()
+			learners, followers, obs := 0, 0, 0
+			for id, p := range st.Peers {
+				learners++
+				if p.Phase == "synced" || p.Phase == "uptodate" {
+					if isObserver[id] {
+						obs++
+					} else {
+						followers++
+					}
+				}
+			}
+			kv("learners", learners)
+			kv("synced_followers", followers)
+			kv("synced_non_voting_followers", 0)
+			kv("synced_observers", obs)
+			kv("pending_syncs", 0)
+			kv("leader_uptime", s.now().UnixMilli()-s.m.leaderSince.Load())
+			kv("last_proposal_size", s.m.propLast.Load())
+			kv("max_proposal_size", s.m.propMax.Load())
+			kv("min_proposal_size", s.m.propMin.Load())
+		}
+	}
 	// (zen's own figures are on /metrics: mntr keeps ZK's key set.)
 	for _, dir := range []struct {
 		name string

@@ -27,6 +27,26 @@ type serverMetrics struct {
 	respLast, respMin, respMax atomic.Int64 // reply sizes (bytes), for mntr
 
 	readNS, writeNS namespaceStats
+
+	propLast, propMin, propMax atomic.Int64 // txn sizes proposed as leader (srvr, mntr)
+	leaderSince                atomic.Int64 // unix ms the current leadership began (0: not leading)
+}
+
+// proposalSize records the size of a proposed txn.
+func (m *serverMetrics) proposalSize(n int64) {
+	m.propLast.Store(n)
+	for {
+		cur := m.propMin.Load()
+		if cur > 0 && cur <= n || m.propMin.CompareAndSwap(cur, n) {
+			break
+		}
+	}
+	for {
+		cur := m.propMax.Load()
+		if cur >= n || m.propMax.CompareAndSwap(cur, n) {
+			break
+		}
+	}
 }
 
 // responseSize records the size of a reply frame.

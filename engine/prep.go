@@ -165,6 +165,7 @@ func (p *proposer) prep(req *request) (prop zab.Proposal, ok bool) {
 		p.commit(zxid)
 	}
 	p.body = body
+	s.m.proposalSize(int64(proto.TxnHeaderSize + len(body)))
 	data := make([]byte, 0, proto.TxnHeaderSize+len(body))
 	data = proto.AppendTxnHeader(data, &hdr)
 	data = append(data, body...)

@@ -34,9 +34,11 @@ func (s *Server) State(st core.SoftState, gen uint64, next int64, caughtUp int64
 		// leader does the same), and the proposer starts from next.
 		s.sessions.refreshAll(s.now().UnixMilli())
 		s.lead.Store(&leadership{gen: gen, next: next})
+		s.m.leaderSince.Store(s.now().UnixMilli())
 		s.signalProposer()
 	} else if st.Role != core.Leading {
 		s.lead.Store(nil)
+		s.m.leaderSince.Store(0)
 	}
 	if nowServing && !s.serving.Load() {
 		// Serve once everything committed so far is applied: a client
@@ -126,3 +128,22 @@ func (s *Server) Mode() string { return s.modeName() }
 
 // LeaderID is the current leader's id (0 while looking).
 func (s *Server) LeaderID() int64 { return s.leaderID() }
+
+// peerState is mntr's zk_peer_state (ZK's detailed peer state).
+func (s *Server) peerState() string {
+	st := s.soft.Load()
+	if st == nil || st.Role == core.Looking {
+		return "looking"
+	}
+	phase := "synchronization"
+	if s.serving.Load() {
+		phase = "broadcast"
+	}
+	switch st.Role {
+	case core.Leading:
+		return "leading - " + phase
+	case core.Following:
+		return "following - " + phase
+	}
+	return "observing - " + phase
+}

@@ -322,7 +322,6 @@ func (d *Driver) run() {
 	if d.cfg.Net != nil {
 		recv, down = d.cfg.Net.Recv(), d.cfg.Net.Down()
 	}
-	statusEvery := 0
 	d.pump()
 	for {
 		select {
@@ -336,9 +335,7 @@ func (d *Driver) run() {
 			return
 		case <-tick.C:
 			d.node.Tick()
-			if statusEvery++; statusEvery%5 == 0 {
-				d.publish(true)
-			}
+			d.publish(true)
 		case in := <-recv:
 			if err := d.node.Step(in.Msg); err != nil {
 				d.cfg.Logf("zab: dropping message %v from %d: %v", in.Msg.Type, in.Msg.From, err)
@@ -602,7 +599,7 @@ func (d *Driver) publish(full bool) {
 	if full {
 		s.Peers = st.Peers
 		for _, p := range st.Peers {
-			if p.Phase == "synced" || p.Phase == "broadcast" {
+			if p.Phase == "synced" || p.Phase == "uptodate" {
 				s.Learners++
 			}
 		}

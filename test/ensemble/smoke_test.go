@@ -1,6 +1,7 @@
 package ensemble
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -133,4 +134,100 @@ func TestLeaderFailover(t *testing.T) {
 	if ok, _, err := c2.Exists("/after"); err != nil || !ok {
 		t.Fatalf("rejoined member misses /after: %v %v", ok, err)
 	}
+}
+
+func TestObserverServesAndNeverVotes(t *testing.T) {
+	ms := ztest.StartEnsemble(t, ztest.EnsembleSpec{Voters: 3, Observers: 1})
+	obs := ms[3]
+	if obs.Mode() != "observer" {
+		t.Fatalf("member 4 is %s", obs.Mode())
+	}
+	c := connect(t, obs.Addr())
+	if _, err := c.Create("/via-observer", []byte("o"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write through the observer: %v", err)
+	}
+	// Two voters down: no quorum, even with the observer up.
+	var down []*ztest.Member
+	for _, m := range ms[:3] {
+		if len(down) < 2 && m.Mode() != "leader" {
+			down = append(down, m)
+		}
+	}
+	for _, m := range down {
+		m.Stop()
+	}
+	if !waitFor(20*time.Second, func() bool { return !obs.Serving() }) {
+		t.Fatal("the observer kept serving without a quorum")
+	}
+	for _, m := range down[:1] {
+		m.Start()
+	}
+	if !waitFor(30*time.Second, func() bool { return obs.Serving() }) {
+		t.Fatal("the observer did not come back with a quorum")
+	}
+	c2 := connect(t, obs.Addr())
+	if _, err := c2.Sync("/"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := c2.Exists("/via-observer"); err != nil || !ok {
+		t.Fatalf("lost /via-observer: %v %v", ok, err)
+	}
+	if _, err := c2.Create("/after-quorum", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatalf("write after quorum came back: %v", err)
+	}
+}
+
+func TestFourLetterModes(t *testing.T) {
+	ms := ztest.StartEnsemble(t, ztest.EnsembleSpec{Voters: 3, Observers: 1})
+	modes := map[string]int{}
+	for _, m := range ms {
+		srvr, err := ztest.FourLetter(m.Addr(), "srvr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mntr, err := ztest.FourLetter(m.Addr(), "mntr")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mode := ""
+		for _, l := range strings.Split(srvr, "\n") {
+			if strings.HasPrefix(l, "Mode: ") {
+				mode = strings.TrimPrefix(l, "Mode: ")
+			}
+		}
+		modes[mode]++
+		if !strings.Contains(mntr, "zk_server_state\t"+mode+"\n") || !strings.Contains(mntr, "zk_quorum_size\t3\n") {
+			t.Errorf("member %d (%s): mntr lacks its state or quorum size", m.ID, mode)
+		}
+		if mode == "leader" {
+			if !strings.Contains(srvr, "Proposal sizes last/min/max:") {
+				t.Errorf("leader's srvr lacks proposal sizes:\n%s", srvr)
+			}
+			// The leader's view of its learners settles within a few ticks.
+			ok := waitFor(10*time.Second, func() bool {
+				mntr, _ = ztest.FourLetter(m.Addr(), "mntr")
+				return strings.Contains(mntr, "zk_synced_followers\t2\n") && strings.Contains(mntr, "zk_synced_observers\t1\n") &&
+					strings.Contains(mntr, "zk_learners\t3\n")
+			})
+			if !ok {
+				t.Errorf("leader's mntr: %s", grepLines(mntr, "synced", "learners", "proposal"))
+			}
+		}
+	}
+	if modes["leader"] != 1 || modes["follower"] != 2 || modes["observer"] != 1 {
+		t.Fatalf("modes %v", modes)
+	}
+}
+
+func grepLines(s string, words ...string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		for _, w := range words {
+			if strings.Contains(l, w) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
 }
