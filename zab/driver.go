@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -150,11 +151,24 @@ type Driver struct {
 	status atomic.Pointer[Status]
 
 	mBatch     *metrics.Histogram
+	mAck       map[int64]*metrics.Histogram // per voter: proposal → its ack
+	sent       []batchTime                  // recent batches, oldest first, for ack timing
+	ackedBy    map[int64]int64              // per voter: highest zxid whose ack was timed
 	mPersist   *metrics.Histogram
 	mCommitLag *metrics.Histogram
 	mElections *metrics.Counter
 	proposedAt map[int64]time.Time // first zxid of a batch → when it was proposed
 }
+
+// batchTime is when a proposal batch (ending at last) was handed to the
+// core.
+type batchTime struct {
+	last int64
+	at   time.Time
+}
+
+// maxTimedBatches bounds the batches kept for ack timing.
+const maxTimedBatches = 4096
 
 type appOut struct {
 	to      int64
@@ -244,6 +258,13 @@ func New(cfg Config) (*Driver, error) {
 		d.mPersist = s.NewHistogram(`zen_zab_persist_seconds`)
 		d.mCommitLag = s.NewHistogram(`zen_zab_commit_lag_seconds`)
 		d.mElections = s.NewCounter(`zen_zab_elections_total`)
+		d.mAck = map[int64]*metrics.Histogram{}
+		d.ackedBy = map[int64]int64{}
+		for _, v := range cfg.Voters {
+			if v != cfg.ID {
+				d.mAck[v] = s.NewHistogram(fmt.Sprintf(`zen_zab_ack_latency_seconds{peer="%d"}`, v))
+			}
+		}
 		s.NewGauge(`zen_zab_epoch`, func() float64 { return float64(d.status.Load().Epoch) })
 		s.NewGauge(`zen_zab_commit_zxid`, func() float64 { return float64(d.status.Load().Commit) })
 		s.NewGauge(`zen_zab_synced`, func() float64 {
@@ -339,6 +360,8 @@ func (d *Driver) run() {
 		case in := <-recv:
 			if err := d.node.Step(in.Msg); err != nil {
 				d.cfg.Logf("zab: dropping message %v from %d: %v", in.Msg.Type, in.Msg.From, err)
+			} else if in.Msg.Type == core.MsgAck {
+				d.timeAck(in.Msg.From, in.Msg.Zxid)
 			}
 		case id := <-down:
 			if d.soft.Role != core.Leading && d.soft.Leader == id && id != d.cfg.ID {
@@ -404,9 +427,33 @@ func (d *Driver) propose(b Batch) {
 		}
 	}
 	if d.mBatch != nil {
+		now := time.Now()
 		d.mBatch.Update(float64(len(b.Props)))
-		d.proposedAt[last] = time.Now()
+		d.proposedAt[last] = now
+		if len(d.sent) == maxTimedBatches {
+			d.sent = append(d.sent[:0], d.sent[maxTimedBatches/2:]...)
+		}
+		d.sent = append(d.sent, batchTime{last: last, at: now})
 	}
+}
+
+// timeAck records, per voter, how long its acknowledgement of each batch
+// took (zen_zab_ack_latency_seconds).
+func (d *Driver) timeAck(from, zxid int64) {
+	h := d.mAck[from]
+	if h == nil {
+		return
+	}
+	prev := d.ackedBy[from]
+	if zxid <= prev {
+		return
+	}
+	now := time.Now()
+	i := sort.Search(len(d.sent), func(i int) bool { return d.sent[i].last > prev })
+	for ; i < len(d.sent) && d.sent[i].last <= zxid; i++ {
+		h.Update(now.Sub(d.sent[i].at).Seconds())
+	}
+	d.ackedBy[from] = zxid
 }
 
 // pump takes the core's Readys: messages and role changes at once,
