@@ -172,7 +172,8 @@ func (s *Server) writeSrvr(b *strings.Builder, withClients bool) {
 	fmt.Fprintf(b, "Zxid: 0x%x\n", s.tr().LastZxid())
 	b.WriteString("Mode: " + s.modeName() + "\n")
 	fmt.Fprintf(b, "Node count: %d\n", s.tr().NodeCount())
-	if s.isLeader() {
+	if s.cfg.Ensemble() && s.isLeader() {
+		// ZooKeeper prints proposal sizes for a quorum leader only, never standalone.
 		fmt.Fprintf(b, "Proposal sizes last/min/max: %d/%d/%d\n", s.m.propLast.Load(), s.m.propMin.Load(), s.m.propMax.Load())
 	}
 }
