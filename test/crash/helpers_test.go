@@ -71,11 +71,18 @@ var recoveredRE = regexp.MustCompile(`recovered zxid (0x[0-9a-f]+) from snapshot
 // recovery parses the server's "recovered ..." log line: the recovered
 // zxid, the zxid of the snapshot it started from (0: none) and the number
 // of log entries replayed.
-func recovery(t testing.TB, log string) (zxid, snap int64, entries int) {
+func recovery(t testing.TB, p *ztest.Proc) (zxid, snap int64, entries int) {
 	t.Helper()
-	m := recoveredRE.FindStringSubmatch(log)
-	if m == nil {
-		t.Fatalf("no recovery line in the server log:\n%s", log)
+	// The server logs the line before it serves, but its output reaches
+	// p.Output through a pipe, possibly after srvr answered: wait for it.
+	var m []string
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if m = recoveredRE.FindStringSubmatch(p.Output()); m != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no recovery line in the server log:\n%s", p.Output())
+		}
 	}
 	z, _ := strconv.ParseInt(m[1], 0, 64)
 	s, _ := strconv.ParseInt(m[2], 0, 64)

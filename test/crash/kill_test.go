@@ -71,7 +71,7 @@ func testKill9(t *testing.T, forceSync string, logDir bool, rounds int) {
 			killEarly(t, bin, dir, time.Duration(rng.IntN(150))*time.Millisecond)
 		}
 		p = ztest.StartZenProc(t, bin, dir, port, cfg)
-		zxid, snap, n := recovery(t, p.Output())
+		zxid, snap, n := recovery(t, p)
 		t.Logf("round %d: recovered zxid %#x from snapshot %#x + %d log entries", r, zxid, snap, n)
 		if snap != 0 {
 			fromSnapshot++

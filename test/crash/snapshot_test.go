@@ -196,8 +196,8 @@ func TestDamagedSnapshotNotUsed(t *testing.T) {
 				}
 
 				p = ztest.StartZenProc(t, bin, dir, port, cfg)
+				_, base, n := recovery(t, p)
 				out := p.Output()
-				_, base, n := recovery(t, out)
 				t.Logf("cycle %d: damaged %d snapshot(s) (newest %#x); recovered from snapshot %#x + %d log entries",
 					cycle, len(victims), snaps[0].zxid, base, n)
 				for _, s := range victims {
