@@ -38,9 +38,15 @@ clean:
 # Apache ZooKeeper vs zen, same settings, same `zen bench` matrix, alternating
 # runs; results in bench/results/<time>/ (BENCH_QUICK=1 for a short run; see
 # the script for every override).
-.PHONY: bench-compare
+.PHONY: bench-compare bench-ensemble
 bench-compare:
 	./scripts/bench-compare.sh
+
+# The same for a 3-node zen ensemble and a 3-node Apache ZooKeeper ensemble:
+# writes at 1x1/64x1/64x8, reads on followers, a follower's catch-up after
+# 100k writes, failover (leader kill -9 -> first acked write).
+bench-ensemble:
+	./scripts/bench-ensemble.sh
 
 # A 3-server ensemble on 127.0.0.1 (clients 2181-2183, data in ./data/zN).
 .PHONY: ensemble ensemble-stop ensemble-status

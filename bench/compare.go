@@ -15,6 +15,8 @@ type Comparison struct {
 	Labels []string         `json:"labels"`
 	Rows   []ComparisonRow  `json:"rows"`
 	Load   []ComparisonLoad `json:"load,omitempty"`
+	// Events are one-off timings (Workload "event": failover, catch-up).
+	Events []ComparisonRow `json:"events,omitempty"`
 }
 
 // Figures are the numbers a comparison shows for one label in one case.
@@ -63,9 +65,20 @@ func Compare(results []*Result, labels []string) *Comparison {
 	var cases []string
 	seenCase := map[string]bool{}
 	restarts := map[string][]*Result{}
+	var events []string
+	eventRuns := map[key][]*Result{}
 	for _, r := range results {
 		if r.Workload == "restart" {
 			restarts[r.Label] = append(restarts[r.Label], r)
+			continue
+		}
+		if r.Workload == "event" {
+			k := key{r.Case, r.Label}
+			if !seenCase["event:"+r.Case] {
+				seenCase["event:"+r.Case] = true
+				events = append(events, r.Case)
+			}
+			eventRuns[k] = append(eventRuns[k], r)
 			continue
 		}
 		if !seenCase[r.Case] {
@@ -104,6 +117,22 @@ func Compare(results []*Result, labels []string) *Comparison {
 		} else {
 			cmp.Rows = append(cmp.Rows, row)
 		}
+	}
+	for _, c := range events {
+		row := ComparisonRow{Case: c, By: map[string]Figures{}}
+		for _, l := range labels {
+			rs := eventRuns[key{c, l}]
+			if len(rs) == 0 {
+				continue
+			}
+			secs := make([]float64, len(rs))
+			for i, r := range rs {
+				secs[i] = r.Elapsed
+			}
+			sort.Float64s(secs)
+			row.By[l] = Figures{Runs: len(rs), Seconds: secs[len(secs)/2]}
+		}
+		cmp.Events = append(cmp.Events, row)
 	}
 	return cmp
 }
@@ -212,6 +241,19 @@ func (c *Comparison) WriteMarkdown(w io.Writer) {
 				c.cell(r.By, func(f Figures) float64 { return float64(f.RSS) }, fmtMiB),
 				c.cell(r.By, func(f Figures) float64 { return f.Restart }, fmtSig),
 				c.cell(r.By, func(f Figures) float64 { return float64(f.RestartRSS) }, fmtMiB))
+		}
+	}
+	if len(c.Events) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "| event | seconds (median of runs) | runs |")
+		fmt.Fprintln(w, "| --- | --- | --- |")
+		for _, r := range c.Events {
+			var runs []string
+			for _, l := range c.Labels {
+				runs = append(runs, fmt.Sprint(r.By[l].Runs))
+			}
+			fmt.Fprintf(w, "| %s | %s | %s |\n", r.Case,
+				c.cell(r.By, func(f Figures) float64 { return f.Seconds }, func(v float64) string { return fmt.Sprintf("%.3f", v) }), strings.Join(runs, " / "))
 		}
 	}
 }

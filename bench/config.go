@@ -142,6 +142,7 @@ type Config struct {
 	Seed           uint64        // random seed (0 = from the clock)
 	LockCounter    bool          // lock: increment a counter znode under the lock and verify it
 	NoCleanup      bool          // keep the nodes create/multi/create-delete made
+	Case           string        // the result's case name (default: workload and shape)
 	Root           string        // parent of everything the bench makes (default /zen-bench)
 	Progress       io.Writer     // live progress line (nil = none)
 	ProgressTTY    bool          // rewrite the progress line in place (\r) rather than print lines

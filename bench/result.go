@@ -139,6 +139,9 @@ func ReadResults(paths ...string) ([]*Result, error) {
 // caseName is the workload plus its shape: clients×inflight for request
 // workloads, contenders for lock, watchers for watch-fanout, nodes for load.
 func caseName(cfg *Config) string {
+	if cfg.Case != "" {
+		return cfg.Case
+	}
 	w := cfg.Workload
 	switch w.Kind {
 	case KindLock:

@@ -49,18 +49,12 @@ VALUE=${BENCH_VALUE_SIZE:-100}
 KEYS=${BENCH_KEYS:-10000}
 ZK_HEAP=${BENCH_ZK_HEAP:-1000m}
 OUT=${BENCH_OUT:-$ROOT/bench/results/$(date -u +%Y%m%d-%H%M%S)}
-ZK_CP=/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar
-
-log() { printf '%s bench-compare: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+BENCH_NAME=bench-compare
+# shellcheck source=bench-lib.sh
+. "$ROOT/scripts/bench-lib.sh"
 
 # --- Apache ZooKeeper -------------------------------------------------------
-if [ ! -f /usr/share/java/zookeeper.jar ] || ! command -v java >/dev/null 2>&1; then
-  log "installing Debian's zookeeper"
-  SUDO=""
-  if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq zookeeper default-jre-headless >/dev/null
-fi
+ensure_zookeeper
 
 # --- work dir, zen binary ----------------------------------------------------
 mkdir -p "$OUT/json" "$OUT/logs" "$OUT/warmup"
@@ -82,17 +76,6 @@ fi
 
 ZK_PID=""
 ZEN_PID=""
-stop_pid() { # pid: SIGTERM, then SIGKILL after 30 s
-  local pid=$1 i
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 300); do
-    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
 cleanup() {
   stop_pid "$ZK_PID"
   stop_pid "$ZEN_PID"
@@ -100,18 +83,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-free_port() { # a port nothing listens on; never the ones in use on this machine
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 20000))
-    case $p in 2181 | 2182 | 2183 | 2191 | 2281) continue ;; esac
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return
-    fi
-  done
-}
 
 write_cfg() { # dir port — the same settings for both servers
   mkdir -p "$1/data"
@@ -129,9 +100,8 @@ admin.enableServer=false
 EOF
 }
 
-ZK_PORT=$(free_port)
-ZEN_PORT=$(free_port)
-while [ "$ZEN_PORT" = "$ZK_PORT" ]; do ZEN_PORT=$(free_port); done
+alloc_port ZK_PORT
+alloc_port ZEN_PORT
 write_cfg "$WORK/zookeeper" "$ZK_PORT"
 write_cfg "$WORK/zen" "$ZEN_PORT"
 ZK_ADDR=127.0.0.1:$ZK_PORT

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -18,7 +19,8 @@ import (
 
 const benchUsage = `usage:
   zen bench [workload] [flags]            run a workload against ZooKeeper-protocol servers
-  zen bench wait [flags]                  wait until servers serve (after a restart)
+  zen bench wait [flags]                  wait until servers serve (after a restart) or reach a zxid
+  zen bench failover -kill PID [flags]    SIGKILL a server, time the first write another acks
   zen bench report -o out.html r.json...  HTML report of saved results
   zen bench table [flags] r.json...       markdown comparison of saved results
 
@@ -35,6 +37,8 @@ func runBench(args []string) int {
 		switch args[0] {
 		case "wait":
 			return benchWait(args[1:])
+		case "failover":
+			return benchFailover(args[1:])
 		case "report":
 			return benchReport(args[1:])
 		case "table":
@@ -51,6 +55,7 @@ func runBench(args []string) int {
 type benchFlags struct {
 	fs                                 *flag.FlagSet
 	servers, workload, label, pids     string
+	caseName                           string
 	root, out, report                  string
 	clients, inflight, valueSize, keys int
 	duration, warmup, sessionTimeout   time.Duration
@@ -80,6 +85,7 @@ func benchRunFlags(f *benchFlags) *flag.FlagSet {
 	fs.StringVar(&f.out, "out", "", "also write the JSON result to this file")
 	fs.StringVar(&f.report, "report", "", "write an HTML report (latency plots and a table) to this file")
 	fs.StringVar(&f.label, "label", "", "series name in results and reports (default: the server list)")
+	fs.StringVar(&f.caseName, "case", "", "case name in results and tables (default: workload and shape, e.g. \"get 64x8\")")
 	fs.StringVar(&f.pids, "pids", "", "server process ids, one per server, to report server CPU per op and RSS")
 	fs.Uint64Var(&f.seed, "seed", 0, "random seed (0 = from the clock)")
 	fs.BoolVar(&f.lockCounter, "lock-counter", false, "lock: increment a counter znode under the lock and verify it at the end")
@@ -127,6 +133,7 @@ func benchRun(args []string) int {
 	cfg.ValueSize, cfg.Keys, cfg.Rate = f.valueSize, f.keys, f.rate
 	cfg.Label, cfg.Seed, cfg.Root = f.label, f.seed, f.root
 	cfg.LockCounter, cfg.NoCleanup = f.lockCounter, f.noCleanup
+	cfg.Case = f.caseName
 	cfg.SessionTimeout = f.sessionTimeout
 	if cfg.PIDs, err = bench.ParsePIDs(f.pids); err != nil {
 		fmt.Fprintf(os.Stderr, "zen bench: %v\n", err)
@@ -215,10 +222,20 @@ func benchWait(args []string) int {
 	label := fs.String("label", "", "series name in the result")
 	caseName := fs.String("case", "restart", "case name in the result")
 	pids := fs.String("pids", "", "server process ids, one per server, for RSS once serving")
+	zxid := fs.String("zxid", "", "instead of -path, wait until each server's srvr Zxid is at least this (e.g. 0x100000000); the result is an event")
 	jsonOut := fs.Bool("json", false, "print the result as JSON on stdout")
 	out := fs.String("out", "", "also write the JSON result to this file")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	var minZxid int64 = -1
+	if *zxid != "" {
+		z, err := strconv.ParseInt(*zxid, 0, 64)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench wait: bad -zxid %q\n", *zxid)
+			return 2
+		}
+		minZxid = z
 	}
 	start := time.Now()
 	if *since > 0 {
@@ -237,12 +254,21 @@ func benchWait(args []string) int {
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
 	res := &bench.Result{Label: *label, Case: *caseName, Workload: "restart", Servers: addrs, Started: start}
+	if minZxid >= 0 {
+		res.Workload = "event"
+	}
 	if res.Label == "" {
 		res.Label = *servers
 	}
 	var last time.Time
 	for i, a := range addrs {
-		t, err := bench.WaitServing(ctx, a, *path, 0)
+		var t time.Time
+		var err error
+		if minZxid >= 0 {
+			t, err = bench.WaitZxid(ctx, a, minZxid, 0)
+		} else {
+			t, err = bench.WaitServing(ctx, a, *path, 0)
+		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "zen bench wait: %v\n", err)
 			return 1
@@ -262,7 +288,11 @@ func benchWait(args []string) int {
 	if *jsonOut {
 		res.WriteJSON(os.Stdout)
 	}
-	msg := fmt.Sprintf("%s [%s]: serving %s after %.3fs", res.Case, res.Label, *path, res.Elapsed)
+	what := "serving " + *path
+	if minZxid >= 0 {
+		what = fmt.Sprintf("at zxid >= 0x%x", minZxid)
+	}
+	msg := fmt.Sprintf("%s [%s]: %s after %.3fs", res.Case, res.Label, what, res.Elapsed)
 	if res.ServerRSS > 0 {
 		msg += ", rss " + bench.FormatBytes(res.ServerRSS)
 	}
@@ -274,6 +304,68 @@ func benchWait(args []string) int {
 	if *out != "" {
 		if err := writeFile(*out, res.WriteJSON); err != nil {
 			fmt.Fprintf(os.Stderr, "zen bench wait: %v\n", err)
+			return 1
+		}
+	}
+	return 0
+}
+
+// benchFailover is `zen bench failover`: SIGKILL one server (normally the
+// leader) and time how long until any of -servers acknowledges a write.
+func benchFailover(args []string) int {
+	fs := flag.NewFlagSet("bench failover", flag.ContinueOnError)
+	servers := fs.String("servers", "127.0.0.1:2182,127.0.0.1:2183", "the surviving servers: comma list of host:port")
+	kill := fs.Int("kill", 0, "process id to SIGKILL (the leader)")
+	path := fs.String("path", "/zen-bench-failover", "znode to set (created if missing)")
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
+	attempt := fs.Duration("attempt", 2*time.Second, "timeout of one connect+write attempt")
+	label := fs.String("label", "", "series name in the result")
+	caseName := fs.String("case", "failover: leader kill -9 to first acked write", "case name in the result")
+	jsonOut := fs.Bool("json", false, "print the result as JSON on stdout")
+	out := fs.String("out", "", "also write the JSON result to this file")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *kill <= 0 {
+		fmt.Fprintln(os.Stderr, "zen bench failover: -kill PID is required")
+		return 2
+	}
+	addrs := bench.ParseServers(*servers)
+	// A write before the kill: the survivors serve and the path exists, so
+	// the timed write is a setData.
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+	if _, _, err := bench.FirstWrite(ctx, addrs, *path, *attempt, 0); err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench failover: before the kill: %v\n", err)
+		return 1
+	}
+	start := time.Now()
+	if err := syscall.Kill(*kill, syscall.SIGKILL); err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench failover: kill %d: %v\n", *kill, err)
+		return 1
+	}
+	at, by, err := bench.FirstWrite(ctx, addrs, *path, *attempt, 0)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zen bench failover: %v\n", err)
+		return 1
+	}
+	res := &bench.Result{Label: *label, Case: *caseName, Workload: "event", Servers: addrs, Started: start,
+		Elapsed: at.Sub(start).Seconds()}
+	if res.Label == "" {
+		res.Label = *servers
+	}
+	if *jsonOut {
+		res.WriteJSON(os.Stdout)
+	}
+	msg := fmt.Sprintf("%s [%s]: killed pid %d, first write acked by %s after %.3fs", res.Case, res.Label, *kill, by, res.Elapsed)
+	if *jsonOut {
+		fmt.Fprintln(os.Stderr, msg)
+	} else {
+		fmt.Println(msg)
+	}
+	if *out != "" {
+		if err := writeFile(*out, res.WriteJSON); err != nil {
+			fmt.Fprintf(os.Stderr, "zen bench failover: %v\n", err)
 			return 1
 		}
 	}
