@@ -47,6 +47,7 @@ type Config struct {
 	Servers              map[int64]ServerSpec
 	InitLimit            int      // initLimit, ticks, default 10
 	SyncLimit            int      // syncLimit, ticks, default 5
+	MaxDiffEntries       int      // zen.maxDiffEntries: a learner further behind is synced by snapshot (0: 100000)
 	StandaloneEnabled    bool     // standaloneEnabled, default true
 	ListenOnAllIPs       bool     // quorumListenOnAllIPs: bind peer ports on 0.0.0.0
 	PeerObserver         bool     // peerType=observer
@@ -248,6 +249,8 @@ func (c *Config) set(key, val string) error {
 		c.InitLimit, err = parseInt(val, 1)
 	case "syncLimit":
 		c.SyncLimit, err = parseInt(val, 1)
+	case "zen.maxDiffEntries":
+		c.MaxDiffEntries, err = parseInt(val, 1)
 	case "admin.serverPort":
 		_, err = parseInt(val, 1)
 	case "electionAlg":

@@ -179,19 +179,20 @@ func New(cfg Config, opts Options) (*Server, error) {
 	const sub = 10
 	tick := max(cfg.TickTime/sub, 5*time.Millisecond)
 	driver, err := zab.New(zab.Config{
-		ID:        cfg.ServerID,
-		Voters:    voters,
-		Observers: observers,
-		Log:       s.wal,
-		Net:       peerNet,
-		Tick:      tick,
-		InitLimit: cfg.InitLimit * sub,
-		SyncLimit: cfg.SyncLimit * sub,
-		Applied:   base,
-		SM:        s,
-		OnFatal:   s.fatal,
-		Logf:      s.logf,
-		Metrics:   s.metrics,
+		ID:             cfg.ServerID,
+		Voters:         voters,
+		Observers:      observers,
+		Log:            s.wal,
+		Net:            peerNet,
+		Tick:           tick,
+		InitLimit:      cfg.InitLimit * sub,
+		SyncLimit:      cfg.SyncLimit * sub,
+		MaxDiffEntries: cfg.MaxDiffEntries,
+		Applied:        base,
+		SM:             s,
+		OnFatal:        s.fatal,
+		Logf:           s.logf,
+		Metrics:        s.metrics,
 	})
 	if err != nil {
 		if s.transport != nil {

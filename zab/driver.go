@@ -94,6 +94,9 @@ type Config struct {
 	Tick      time.Duration
 	InitLimit int
 	SyncLimit int
+	// MaxDiffEntries: a learner further behind than this many entries is
+	// synced by a snapshot (0: the core's default).
+	MaxDiffEntries int
 	// Applied is the zxid of the snapshot the state machine was loaded
 	// from (0: none).
 	Applied int64
@@ -220,16 +223,17 @@ func New(cfg Config) (*Driver, error) {
 	}
 	lg := &walLog{w: cfg.Log}
 	node, err := core.NewNode(core.Config{
-		ID:        cfg.ID,
-		Voters:    cfg.Voters,
-		Observers: cfg.Observers,
-		Log:       lg,
-		HardState: hs,
-		Applied:   cfg.Applied,
-		Rand:      rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.ID)^uint64(time.Now().UnixNano()))),
-		InitLimit: cfg.InitLimit,
-		SyncLimit: cfg.SyncLimit,
-		Logger:    cfg.Logf,
+		ID:             cfg.ID,
+		Voters:         cfg.Voters,
+		Observers:      cfg.Observers,
+		Log:            lg,
+		HardState:      hs,
+		Applied:        cfg.Applied,
+		Rand:           rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(cfg.ID)^uint64(time.Now().UnixNano()))),
+		InitLimit:      cfg.InitLimit,
+		SyncLimit:      cfg.SyncLimit,
+		Logger:         cfg.Logf,
+		MaxDiffEntries: cfg.MaxDiffEntries,
 	})
 	if err != nil {
 		return nil, err
@@ -477,6 +481,9 @@ func (d *Driver) pump() {
 			if m.Type == core.MsgSnap {
 				snap = d.snapshots[m.Conn]
 				delete(d.snapshots, m.Conn)
+			}
+			if m.Type == core.MsgDiff || m.Type == core.MsgTrunc || m.Type == core.MsgSnap {
+				d.cfg.Logf("zab: syncing learner %d by %v (zxid %#x)", m.To, m.Type, m.Zxid)
 			}
 			if d.cfg.Net != nil {
 				d.cfg.Net.Send(*m, snap)
