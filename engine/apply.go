@@ -292,6 +292,10 @@ func (s *Server) Install(zxid int64) error {
 	s.treeP.Store(t)
 	s.sessions.resetTo(t.Sessions(), s.now().UnixMilli())
 	s.logf("installed the leader's snapshot at %#x (%d znodes, %d sessions)", z, t.NodeCount(), len(t.Sessions()))
+	// The sync may have ended (State set serveAt) before the install was
+	// applied: without this the learner would serve only after the next
+	// committed txn.
+	s.maybeServe()
 	return nil
 }
 
