@@ -173,11 +173,13 @@ func New(cfg Config, opts Options) (*Server, error) {
 		}
 		peerNet = s.transport
 	}
-	// The core's clock runs at a tenth of tickTime, so that an election
-	// and a follower's reaction to a lost leader take a fraction of a
-	// tick; initLimit and syncLimit keep their meaning in tickTime units.
-	const sub = 10
-	tick := max(cfg.TickTime/sub, 5*time.Millisecond)
+	// The core's clock runs at a tenth of tickTime, and at least every
+	// 50 ms, so that an election (which waits a core tick for a better
+	// vote once a quorum agrees) and a follower's reaction to a lost
+	// leader take a fraction of a tick; initLimit and syncLimit keep their
+	// meaning in tickTime units.
+	tick := min(max(cfg.TickTime/10, 5*time.Millisecond), 50*time.Millisecond)
+	sub := max(int(cfg.TickTime/tick), 1)
 	driver, err := zab.New(zab.Config{
 		ID:             cfg.ServerID,
 		Voters:         voters,

@@ -26,6 +26,10 @@ type election struct {
 	ticks    int
 	resendAt int
 	agreedAt int // tick at which a quorum agreed; -1 none
+	// early holds LEARNERINFOs that arrived while this server was still
+	// LOOKING (a learner may decide first): if it becomes their leader, it
+	// handles them at once instead of waiting for their resend a tick later.
+	early map[int64]Message
 }
 
 type note struct {
@@ -137,6 +141,12 @@ func (n *Node) stepVote(m Message) {
 			if n.better(m.Vote, e.proposal) {
 				n.setProposal(m.Vote)
 				n.broadcastVote()
+			} else if m.Vote != e.proposal && !n.observer {
+				// The sender has not seen our (better) proposal: perhaps
+				// our vote reached it before it was LOOKING. Tell it now
+				// rather than at our next resend. (Not from an observer:
+				// voters answer an observer's vote, which would ping-pong.)
+				n.sendVote(m.From)
 			}
 		}
 		e.recv[m.From] = note{vote: m.Vote, state: Looking, round: m.Round}

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 )
@@ -134,8 +135,20 @@ func (n *Node) becomeLeader() {
 	if n.state != Looking || n.observer {
 		panic(fmt.Sprintf("zab/core: %d: becomeLeader from %v (observer %v)", n.id, n.state, n.observer))
 	}
+	var early []Message
+	if n.elect != nil {
+		for _, id := range slices.Sorted(maps.Keys(n.elect.early)) {
+			early = append(early, n.elect.early[id])
+		}
+	}
 	n.reset(Leading, n.id)
 	n.startLeading()
+	for _, m := range early {
+		if n.state != Leading {
+			break
+		}
+		n.stepLeader(m)
+	}
 }
 
 // becomeLearner is legal only from LOOKING: Following for a voter,
@@ -186,6 +199,13 @@ func (n *Node) Step(m Message) error {
 	case Following, Observing:
 		n.stepLearner(m)
 	default:
+		if m.Type == MsgLearnerInfo && n.elect != nil {
+			if n.elect.early == nil {
+				n.elect.early = map[int64]Message{}
+			}
+			n.elect.early[m.From] = m
+			return nil
+		}
 		n.refuseSession(m)
 	}
 	return nil
@@ -194,7 +214,8 @@ func (n *Node) Step(m Message) error {
 // refuseSession answers a learner's session message sent to a server that
 // is no longer its leader, so the learner gives up at once instead of
 // waiting for its timeout. LEARNERINFO gets no answer: the learner may
-// just be faster than its leader to finish the election, and resends it.
+// just be faster than its leader to finish the election (a LOOKING server
+// keeps it for that case; see becomeLeader), and it resends it.
 func (n *Node) refuseSession(m Message) {
 	switch m.Type {
 	case MsgAckEpoch, MsgAck:
