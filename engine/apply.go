@@ -16,6 +16,12 @@ import (
 func (s *Server) Apply(batch []zab.Proposal) {
 	for i := range batch {
 		p := &batch[i]
+		// A learner's sync that the txns applied so far satisfy is
+		// answered before the next txn: the session's write behind it may
+		// be this txn, and matchPending finds a write only at the head of
+		// its connection's queue (otherwise its reply is lost and the
+		// session's queue stalls for good).
+		s.recheckSyncs()
 		res, err := s.tr().Apply(p.Data)
 		if err != nil {
 			s.fatal(fmt.Errorf("applying txn %#x: %w", p.Zxid, err))

@@ -214,13 +214,16 @@ func (s *Server) syncReached(sid int64, xid int32, commit int64) {
 		}
 	}
 	c.qmu.Unlock()
-	if s.tr().LastZxid() >= commit {
-		s.drain(c)
-		return
-	}
+	// Wait first, then look: the applier rechecks the waiting syncs after
+	// it applies, so one of the two sees the sync satisfied. (Looking
+	// first could miss the applier's last recheck and leave the sync
+	// waiting for a txn that may never come.)
 	s.pendingMu.Lock()
 	s.waitSyncs = append(s.waitSyncs, c)
 	s.pendingMu.Unlock()
+	if s.tr().LastZxid() >= commit {
+		s.recheckSyncs()
+	}
 }
 
 // recheckSyncs retries the connections whose syncs wait for the applier

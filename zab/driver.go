@@ -493,12 +493,7 @@ func (d *Driver) pump() {
 		it := readyItem{rd: rd}
 		if !barrier && d.barriers == 0 {
 			it.early = true
-			if rd.Commit > d.dispatched {
-				d.dispatch(rd.Commit)
-			}
-			for _, am := range rd.AppMessages {
-				d.cfg.SM.App(am.From, am.Payload, am.Commit)
-			}
+			d.deliver(&rd)
 			if !rd.MustPersist() && d.inflight == 0 {
 				d.finish(&it)
 				continue
@@ -576,12 +571,7 @@ func (d *Driver) finish(it *readyItem) {
 		d.pending = append(d.pending, p)
 	}
 	if !it.early {
-		if rd.Commit > d.dispatched {
-			d.dispatch(rd.Commit)
-		}
-		for _, am := range rd.AppMessages {
-			d.cfg.SM.App(am.From, am.Payload, am.Commit)
-		}
+		d.deliver(rd)
 	}
 	for _, req := range rd.SnapshotRequests {
 		req := req
@@ -594,6 +584,23 @@ func (d *Driver) finish(it *readyItem) {
 		}()
 	}
 	d.node.Advance(*rd)
+}
+
+// deliver dispatches a Ready's commits and hands its app payloads to the
+// state machine in the order the leader sent them: a learner's payload
+// after the commits before it (up to its Commit), before the later ones.
+// (A sync's answer must reach the engine before the session's next write
+// is applied.)
+func (d *Driver) deliver(rd *core.Ready) {
+	for _, am := range rd.AppMessages {
+		if c := min(am.Commit, rd.Commit); c > d.dispatched {
+			d.dispatch(c)
+		}
+		d.cfg.SM.App(am.From, am.Payload, am.Commit)
+	}
+	if rd.Commit > d.dispatched {
+		d.dispatch(rd.Commit)
+	}
 }
 
 // dispatch hands the committer every entry up to commit: first those only
