@@ -36,7 +36,7 @@ type Options struct {
 	OnFatal func(error)
 	// FS is the filesystem under the WAL (nil: the OS).
 	FS vfs.FS
-	// Loops is the number of network event loops (0: one per CPU).
+	// Loops is the number of network event loops (0: netpoll.DefaultLoops).
 	Loops int
 	// PeerAddrs overrides where peers are dialled (tests put proxies
 	// between servers this way); missing ids use the server.N lines.
