@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -38,6 +40,28 @@ type EnsembleSpec struct {
 // their data in temp dirs, and waits until every member serves. Members
 // are closed at test end.
 func StartEnsemble(t testing.TB, spec EnsembleSpec) []*Member {
+	t.Helper()
+	for attempt := 1; ; attempt++ {
+		members, err := startEnsemble(t, spec)
+		if err == nil {
+			for _, m := range members {
+				if !m.WaitServing(30 * time.Second) {
+					t.Fatalf("member %d did not start serving", m.ID)
+				}
+			}
+			return members
+		}
+		// The peer ports were free when picked; something else may have
+		// taken one since. Pick new ones.
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+	}
+}
+
+// startEnsemble configures and starts the members once, on new ports and
+// dirs. On an error the members it started are closed.
+func startEnsemble(t testing.TB, spec EnsembleSpec) ([]*Member, error) {
 	t.Helper()
 	n := spec.Voters + spec.Observers
 	servers := map[int64]engine.ServerSpec{}
@@ -93,26 +117,56 @@ func StartEnsemble(t testing.TB, spec EnsembleSpec) []*Member {
 		}
 		members = append(members, m)
 	}
-	for _, m := range members {
-		m.Start()
+	// Open the members' logs at the same time, and close them at the same
+	// time at test end (this cleanup runs before the members' own).
+	errs := make([]error, len(members))
+	var wg sync.WaitGroup
+	for i, m := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = m.start()
+		}()
 	}
-	for _, m := range members {
-		if !m.WaitServing(30 * time.Second) {
-			t.Fatalf("member %d did not start serving", m.ID)
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			for _, m := range members {
+				m.Stop()
+			}
+			return nil, fmt.Errorf("starting member %d: %w", members[i].ID, err)
 		}
 	}
-	return members
+	t.Cleanup(func() {
+		var wg sync.WaitGroup
+		for _, m := range members {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				m.Stop()
+			}()
+		}
+		wg.Wait()
+	})
+	return members, nil
 }
 
 // Start (re)starts the member on its data dir.
 func (m *Member) Start() {
 	m.t.Helper()
+	if err := m.start(); err != nil {
+		m.t.Fatalf("starting member %d: %v", m.ID, err)
+	}
+}
+
+func (m *Member) start() error {
 	srv, err := engine.New(m.Cfg, m.opts)
 	if err != nil {
-		m.t.Fatalf("starting member %d: %v", m.ID, err)
+		return err
 	}
 	m.Server = srv
 	m.t.Cleanup(func() { srv.Close() })
+	return nil
 }
 
 // Stop closes the member (it can be started again).

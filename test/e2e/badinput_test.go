@@ -147,6 +147,13 @@ func TestMalformedBodies(t *testing.T) {
 		{"setACL truncated", proto.OpSetACL, setACLBody("/p", openACL, -1)[:10], true},
 	}
 	for _, tc := range cases {
+		if tc.op == proto.OpReconfig && againstZK() && ensembleRole() != "" {
+			// A ZooKeeper 3.8.0 ensemble's leader fails to parse it
+			// past the point where a standalone server answers, and the
+			// member drops the connection and stops taking sessions for
+			// a while: a ZooKeeper bug, not asserted.
+			continue
+		}
 		z := lastZxid(t, s.Addr)
 		rep := c.call(tc.op, tc.body)
 		if proto.Err(rep.Hdr.Err) != proto.ErrMarshallingError || len(rep.Body) != 0 {

@@ -18,12 +18,57 @@ import (
 	"github.com/zen-coord/zen/proto"
 )
 
-// The suite targets zen. Setting ZEN_E2E_TARGET=zookeeper runs the same
-// tests against a real Apache ZooKeeper 3.8.0 instead (one JVM per test,
-// slow): that is how the expectations in this package were checked. Tests
-// that exercise zen-only surfaces (in-process restarts, the metrics
-// endpoint) skip themselves in that mode.
-func againstZK() bool { return os.Getenv("ZEN_E2E_TARGET") == "zookeeper" }
+// The suite targets an in-process standalone zen. ZEN_E2E_TARGET picks
+// another server under test:
+//
+//	zookeeper           a real standalone Apache ZooKeeper 3.8.0 (one JVM
+//	                    per test, slow): how the expectations were checked
+//	ensemble-leader     an in-process zen ensemble of 3 voters; the tests
+//	ensemble-follower   talk to its leader, to a follower, or (3 voters
+//	ensemble-observer   plus 1 observer) to the observer
+//	zookeeper-ensemble-leader, -follower, -observer
+//	                    the same against a real ZooKeeper 3.8.0 ensemble
+//	                    (3 or 4 JVMs per test): the oracle for how an
+//	                    ensemble member answers
+//
+// Tests of zen-only surfaces (the metrics endpoint, in-process restarts)
+// skip themselves against ZooKeeper.
+func targetEnv() string { return os.Getenv("ZEN_E2E_TARGET") }
+
+// againstZK reports whether the server under test is Apache ZooKeeper.
+func againstZK() bool {
+	return targetEnv() == "zookeeper" || strings.HasPrefix(targetEnv(), "zookeeper-ensemble-")
+}
+
+// ensembleRole is the role of the ensemble member under test ("leader",
+// "follower", "observer"), or "" for a standalone server.
+func ensembleRole() string {
+	if r, ok := strings.CutPrefix(targetEnv(), "zookeeper-ensemble-"); ok {
+		return r
+	}
+	if r, ok := strings.CutPrefix(targetEnv(), "ensemble-"); ok {
+		return r
+	}
+	return ""
+}
+
+// wantMode is srvr's Mode line (and mntr's zk_server_state) for the
+// server under test.
+func wantMode() string {
+	if r := ensembleRole(); r != "" {
+		return r
+	}
+	return "standalone"
+}
+
+func init() {
+	switch targetEnv() {
+	case "", "zookeeper", "ensemble-leader", "ensemble-follower", "ensemble-observer",
+		"zookeeper-ensemble-leader", "zookeeper-ensemble-follower", "zookeeper-ensemble-observer":
+	default:
+		panic("unknown ZEN_E2E_TARGET " + strconv.Quote(targetEnv()))
+	}
+}
 
 type nopLogger struct{}
 
@@ -44,15 +89,21 @@ type opts struct {
 	FourLetterWords        []string // nil: all
 	MetricsAddr            string
 	ReconfigEnabled        bool
-	Dir                    string // zen only: data dir to reuse (restarts)
-	ClientAddr             string // zen only: listen address (restarts)
 }
 
 // target is a running server under test.
 type target struct {
 	Addr string
-	Zen  *ztest.Server // nil against ZooKeeper
-	ZK   *ztest.Proc   // nil against zen
+	// Zen is the zen server under test (the chosen member of an
+	// ensemble); nil against ZooKeeper.
+	Zen *engine.Server
+	// MetricsAddr is the Prometheus endpoint of the server under test
+	// (opts.MetricsAddr; each ensemble member gets its own).
+	MetricsAddr string
+	ZK          *ztest.Proc // nil against zen
+	// restart closes the server under test and starts it again on its
+	// data dir and client address (zen only).
+	restart func(t testing.TB) *target
 }
 
 func (o opts) zenConfig(cfg *engine.Config) {
@@ -72,6 +123,7 @@ func (o opts) zenConfig(cfg *engine.Config) {
 		}
 		p.TickTime, p.DataDir, p.ClientAddr = cfg.TickTime, cfg.DataDir, cfg.ClientAddr
 		p.MaxClientCnxns, p.FourLetterWords = cfg.MaxClientCnxns, cfg.FourLetterWords
+		p.Servers, p.PeerObserver = cfg.Servers, cfg.PeerObserver
 		*cfg = p
 	}
 	if o.ExtendedTypes {
@@ -100,9 +152,6 @@ func (o opts) zenConfig(cfg *engine.Config) {
 	}
 	if o.MetricsAddr != "" {
 		cfg.MetricsAddr = o.MetricsAddr
-	}
-	if o.ClientAddr != "" {
-		cfg.ClientAddr = o.ClientAddr
 	}
 	if o.ReconfigEnabled {
 		cfg.ReconfigEnabled = true
@@ -146,21 +195,91 @@ func (o opts) zkConfig() (jvm, cfg []string) {
 // serve starts the server under test.
 func serve(t testing.TB, o opts) *target {
 	t.Helper()
+	role := ensembleRole()
 	if againstZK() {
-		if o.MetricsAddr != "" || o.Dir != "" || o.ClientAddr != "" {
+		if o.MetricsAddr != "" {
 			t.Skip("zen-only feature")
 		}
 		jvm, cfg := o.zkConfig()
+		if role != "" {
+			observers := 0
+			if role == "observer" {
+				observers = 1
+			}
+			for _, p := range ztest.StartZooKeeperEnsemble(t, 3, observers, jvm, cfg...) {
+				out, err := ztest.FourLetter(p.Addr, "srvr")
+				if err == nil && strings.Contains(out, "\nMode: "+role+"\n") {
+					return &target{Addr: p.Addr, ZK: p}
+				}
+			}
+			t.Fatalf("no ZooKeeper ensemble member is a %s", role)
+		}
 		p := ztest.StartZooKeeperOpts(t, jvm, cfg...)
 		return &target{Addr: p.Addr, ZK: p}
 	}
-	var s *ztest.Server
-	if o.Dir != "" {
-		s = ztest.StartServerIn(t, o.Dir, o.zenConfig)
-	} else {
-		s = ztest.StartServer(t, o.zenConfig)
+	if role != "" {
+		return serveEnsemble(t, o, role)
 	}
-	return &target{Addr: s.Addr(), Zen: s}
+	return serveStandalone(t, o, t.TempDir(), "")
+}
+
+func serveStandalone(t testing.TB, o opts, dir, addr string) *target {
+	t.Helper()
+	s := ztest.StartServerIn(t, dir, func(cfg *engine.Config) {
+		o.zenConfig(cfg)
+		if addr != "" {
+			cfg.ClientAddr = addr
+		}
+	})
+	return &target{Addr: s.Addr(), Zen: s.Server, MetricsAddr: s.MetricsAddr(),
+		restart: func(t testing.TB) *target {
+			t.Helper()
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			return serveStandalone(t, o, dir, s.Addr())
+		}}
+}
+
+// serveEnsemble starts 3 voters (and an observer for role "observer")
+// with o applied to every member, and targets the member of that role.
+func serveEnsemble(t testing.TB, o opts, role string) *target {
+	t.Helper()
+	observers := 0
+	if role == "observer" {
+		observers = 1
+	}
+	ms := ztest.StartEnsemble(t, ztest.EnsembleSpec{Voters: 3, Observers: observers, Mod: func(cfg *engine.Config) {
+		o.zenConfig(cfg)
+		if o.MetricsAddr != "" {
+			// One endpoint per member; the test reads the chosen one's.
+			cfg.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", ztest.FreePort(t))
+		}
+	}})
+	for _, m := range ms {
+		if m.Mode() == role {
+			return memberTarget(m)
+		}
+	}
+	t.Fatalf("no ensemble member is a %s", role)
+	return nil
+}
+
+func memberTarget(m *ztest.Member) *target {
+	return &target{Addr: m.Addr(), Zen: m.Server, MetricsAddr: m.MetricsAddr(),
+		restart: func(t testing.TB) *target {
+			t.Helper()
+			// The member comes back on the same data dir and client
+			// address; the rest of the ensemble runs on.
+			addr := m.Addr()
+			m.Stop()
+			m.Cfg.ClientAddr = addr
+			m.Start()
+			if !m.WaitServing(30 * time.Second) {
+				t.Fatalf("member %d did not serve again after its restart", m.ID)
+			}
+			return memberTarget(m)
+		}}
 }
 
 // start is serve with default options, returning what the older tests use.

@@ -56,6 +56,7 @@ func TestMetricsEndpoint(t *testing.T) {
 	zenOnly(t)
 	maddr := fmt.Sprintf("127.0.0.1:%d", ztest.FreePort(t))
 	s := serve(t, opts{MetricsAddr: maddr})
+	maddr = s.MetricsAddr
 	var m map[string]float64
 	eventually(t, 5*time.Second, "the metrics endpoint", func() bool {
 		resp, err := http.Get("http://" + maddr + "/metrics")

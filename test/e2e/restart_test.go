@@ -2,7 +2,8 @@ package e2e
 
 // Sessions, their ephemerals and the data survive a server restart on the
 // same data dir when the client comes back within its timeout (zen-only:
-// it restarts the in-process server).
+// it restarts the in-process server; against an ensemble, the member under
+// test restarts while the others run on).
 
 import (
 	"testing"
@@ -14,17 +15,13 @@ import (
 
 func TestRestartKeepsSessionsAndData(t *testing.T) {
 	zenOnly(t)
-	dir := t.TempDir()
-	s := serve(t, opts{Dir: dir})
+	s := start(t)
 	a := dial(t, s.Addr)
 	a.ok(proto.OpCreate, createBody("/p", b("persist"), openACL, 0))
 	a.ok(proto.OpCreate, createBody("/p/e", b("eph"), openACL, proto.FlagEphemeral))
 	before := a.stat("/p")
 	lastBefore := lastZxid(t, s.Addr)
-	if err := s.Zen.Close(); err != nil {
-		t.Fatal(err)
-	}
-	s2 := serve(t, opts{Dir: dir, ClientAddr: s.Addr})
+	s2 := s.restart(t)
 	if s2.Addr != s.Addr {
 		t.Fatalf("restarted on %s, want %s", s2.Addr, s.Addr)
 	}
@@ -63,12 +60,10 @@ func TestRestartKeepsSessionsAndData(t *testing.T) {
 // restart expires on the restarted server.
 func TestRestartExpiresAbsentSessions(t *testing.T) {
 	zenOnly(t)
-	dir := t.TempDir()
-	s := serve(t, opts{Dir: dir})
+	s := start(t)
 	a := dial(t, s.Addr)
 	a.ok(proto.OpCreate, createBody("/e", nil, openACL, proto.FlagEphemeral))
-	s.Zen.Close()
-	s2 := serve(t, opts{Dir: dir, ClientAddr: s.Addr})
+	s2 := s.restart(t)
 	w := dial(t, s2.Addr)
 	eventually(t, 15*time.Second, "the absent session's ephemeral to go", func() bool {
 		return w.call(proto.OpExists, pathWatch("/e", false)).Hdr.Err == proto.ErrNoNode
@@ -86,8 +81,7 @@ func TestRestartExpiresAbsentSessions(t *testing.T) {
 // watches re-armed.
 func TestGoZKThroughRestart(t *testing.T) {
 	zenOnly(t)
-	dir := t.TempDir()
-	s := serve(t, opts{Dir: dir})
+	s := start(t)
 	g, evs := connect(t, s.Addr)
 	sid := g.SessionID()
 	if _, err := g.Create("/e", []byte("x"), zk.FlagEphemeral, zk.WorldACL(zk.PermAll)); err != nil {
@@ -97,8 +91,7 @@ func TestGoZKThroughRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Zen.Close()
-	s2 := serve(t, opts{Dir: dir, ClientAddr: s.Addr})
+	s2 := s.restart(t)
 	deadline := time.After(10 * time.Second)
 	sawDisconnect := false
 	for !(sawDisconnect && g.State() == zk.StateHasSession) {
