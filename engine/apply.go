@@ -295,6 +295,7 @@ func (s *Server) Install(zxid int64) error {
 	if z != zxid {
 		return fmt.Errorf("snapshot file %#x holds zxid %#x", zxid, z)
 	}
+	s.initConfigNode(t)
 	s.treeP.Store(t)
 	s.sessions.resetTo(t.Sessions(), s.now().UnixMilli())
 	s.logf("installed the leader's snapshot at %#x (%d znodes, %d sessions)", z, t.NodeCount(), len(t.Sessions()))

@@ -339,6 +339,41 @@ func (c *Config) setServer(idStr, val string) error {
 	return nil
 }
 
+// Membership is the ensemble's configuration as ZooKeeper prints it in
+// /zookeeper/config and after conf's "membership: " line: one
+// "server.N=host:quorumPort:electionPort:participant|observer[;host:port]"
+// line per server in id order, then "version=0" (a static configuration's
+// version), without a final newline. "" for a standalone server.
+func (c *Config) Membership() string {
+	if !c.Ensemble() {
+		return ""
+	}
+	ids := make([]int64, 0, len(c.Servers))
+	for id := range c.Servers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	var b strings.Builder
+	for _, id := range ids {
+		sp := c.Servers[id]
+		typ := "participant"
+		if sp.Observer {
+			typ = "observer"
+		}
+		host := sp.Host
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+		fmt.Fprintf(&b, "server.%d=%s:%d:%d:%s", id, host, sp.PeerPort, sp.ElectionPort, typ)
+		if sp.ClientAddr != "" {
+			b.WriteString(";" + sp.ClientAddr)
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString("version=0")
+	return b.String()
+}
+
 // Ensemble reports whether the configuration runs a replicated ensemble
 // (rather than a standalone server).
 func (c *Config) Ensemble() bool {

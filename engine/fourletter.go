@@ -61,6 +61,17 @@ func (s *Server) fourLetter(cmd string) string {
 			b.WriteString(l)
 			b.WriteByte('\n')
 		}
+		if s.cfg.Ensemble() {
+			// ZooKeeper's quorum servers add the ensemble, ending with the
+			// membership (no final newline).
+			me := s.cfg.Servers[s.cfg.ServerID]
+			peerType := 0
+			if me.Observer {
+				peerType = 1
+			}
+			fmt.Fprintf(&b, "initLimit=%d\nsyncLimit=%d\nelectionAlg=3\nelectionPort=%d\nquorumPort=%d\npeerType=%d\nmembership: \n%s",
+				s.cfg.InitLimit, s.cfg.SyncLimit, me.ElectionPort, me.PeerPort, peerType, s.cfg.Membership())
+		}
 	case "cons":
 		for _, c := range s.sortedConns() {
 			s.writeCons(&b, c, true)
@@ -540,7 +551,8 @@ func fdCounts() (open int, max uint64) {
 
 // confLines is what conf prints: ZK's keys, in ZK's order.
 func (s *Server) confLines() []string {
-	_, port, _ := net.SplitHostPort(s.cfg.ClientAddr)
+	// The bound port (the configured one may be 0).
+	_, port, _ := net.SplitHostPort(s.Addr())
 	ms := func(d time.Duration) string { return strconv.FormatInt(d.Milliseconds(), 10) }
 	snapDir, logDir := filepath.Join(s.cfg.DataDir, "zen-snap"), filepath.Join(s.cfg.DataLogDir, "zen-log")
 	return []string{

@@ -324,9 +324,19 @@ func (s *Server) recover() (int64, error) {
 		}
 		t = tree.New()
 	}
+	s.initConfigNode(t)
 	s.treeP.Store(t)
 	s.logf("loaded snapshot %#x in %v; the log holds up to %#x", base, time.Since(start).Round(time.Millisecond), lw.LastZxid())
 	return base, nil
+}
+
+// initConfigNode writes an ensemble's membership into /zookeeper/config of
+// a tree this server loaded or received, as ZooKeeper's quorum servers do
+// (a standalone server leaves the node empty).
+func (s *Server) initConfigNode(t *tree.Tree) {
+	if s.cfg.Ensemble() {
+		t.SetConfigData([]byte(s.cfg.Membership()), s.now().UnixMilli())
+	}
 }
 
 func loadSnapshot(lw *wal.Log, z int64) (*tree.Tree, int64, error) {

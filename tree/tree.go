@@ -78,6 +78,25 @@ func New() *Tree {
 	return t
 }
 
+// SetConfigData replaces /zookeeper/config's data outside the log, the way
+// a ZooKeeper quorum server writes its membership there whenever it loads
+// or receives a database: version -1, mzxid 0, mtime the given wall-clock
+// ms; no watch fires. Every member sets it for itself (it is no txn).
+func (t *Tree) SetConfigData(data []byte, mtime int64) {
+	const path = "/zookeeper/config"
+	s := t.stripeOf(path)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodes[path]
+	if n == nil {
+		return
+	}
+	d := copyData(data, false)
+	t.dataSize.Add(int64(len(d) - len(n.data)))
+	n.data, n.null = d, false
+	n.version, n.mzxid, n.mtime = -1, 0, mtime
+}
+
 // insertLocked adds n to its stripe and to the counters and indexes. It does
 // not link n into its parent.
 // REQUIRES: s is n's stripe, write-locked (or the tree not yet shared) and,

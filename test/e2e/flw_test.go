@@ -193,21 +193,45 @@ func TestFLWMntr(t *testing.T) {
 
 func TestFLWConf(t *testing.T) {
 	s := serve(t, opts{MaxClientCnxns: 17})
+	out := fourLetter(t, s.Addr, "conf")
+	// An ensemble member ends with "membership: " and the membership (no
+	// final newline); every other line is key=value.
+	membership := ""
+	if before, after, ok := strings.Cut(out, "membership: \n"); ok {
+		out, membership = before, after
+	}
+	if (membership != "") != (ensembleRole() != "") {
+		t.Fatalf("conf membership %q on a %s", membership, wantMode())
+	}
+	if membership != "" {
+		checkMembership(t, membership)
+	}
 	kv := map[string]string{}
-	for _, l := range lines(fourLetter(t, s.Addr, "conf")) {
+	for _, l := range lines(out) {
 		k, v, ok := strings.Cut(l, "=")
 		if !ok {
 			t.Fatalf("conf line %q", l)
 		}
 		kv[k] = v
 	}
-	want := map[string]string{"tickTime": "200", "maxClientCnxns": "17", "minSessionTimeout": "400", "maxSessionTimeout": "4000"}
+	_, port, _ := strings.Cut(s.Addr, ":")
+	want := map[string]string{"tickTime": "200", "maxClientCnxns": "17", "minSessionTimeout": "400", "maxSessionTimeout": "4000",
+		"clientPort": port}
+	keys := []string{"clientPort", "dataDir", "dataLogDir", "serverId"}
+	if ensembleRole() != "" {
+		want["initLimit"], want["syncLimit"], want["electionAlg"] = "10", "5", "3"
+		want["peerType"] = "0"
+		if ensembleRole() == "observer" {
+			want["peerType"] = "1"
+		}
+		keys = append(keys, "electionPort", "quorumPort")
+	}
 	for k, w := range want {
 		if kv[k] != w {
 			t.Errorf("conf %s=%q, want %q", k, kv[k], w)
 		}
 	}
-	for _, k := range []string{"clientPort", "dataDir", "dataLogDir", "serverId"} {
+	for _, k := range keys {
 		if _, ok := kv[k]; !ok {
 			t.Errorf("conf lacks %s", k)
 		}

@@ -3,6 +3,9 @@ package e2e
 // Stat bookkeeping (PROTOCOL.md §7) and the nodes of a fresh server (§13).
 
 import (
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/go-zookeeper/zk"
@@ -24,7 +27,18 @@ func TestFreshServerSystemNodes(t *testing.T) {
 		"/zookeeper/config": {Aversion: -1},
 	}
 	for p, w := range want {
-		if got := c.stat(p); got != w {
+		got := c.stat(p)
+		if p == "/zookeeper/config" && ensembleRole() != "" {
+			// An ensemble member writes its membership there when it
+			// loads the database (outside the log): version -1, mzxid 0,
+			// mtime that moment.
+			w.Version, w.DataLength = -1, got.DataLength
+			if got.Mtime <= 0 {
+				t.Errorf("stat %s: mtime %d, want the time the membership was written", p, got.Mtime)
+			}
+			w.Mtime = got.Mtime
+		}
+		if got != w {
 			t.Errorf("stat %s = %+v, want %+v", p, got, w)
 		}
 	}
@@ -50,10 +64,16 @@ func TestFreshServerSystemNodes(t *testing.T) {
 		}
 	}
 	// The config node is read-only to everyone; its data is empty on a
-	// plain standalone server.
+	// plain standalone server and the membership on an ensemble member.
 	cfg := dec[proto.GetDataResponse](t, c.ok(proto.OpGetData, pathWatch("/zookeeper/config", false)).Body)
-	if len(cfg.Data) != 0 {
+	if ensembleRole() == "" && len(cfg.Data) != 0 {
 		t.Errorf("/zookeeper/config data %q", cfg.Data)
+	}
+	if ensembleRole() != "" {
+		checkMembership(t, string(cfg.Data))
+		if int(cfg.Stat.DataLength) != len(cfg.Data) {
+			t.Errorf("/zookeeper/config dataLength %d for %d bytes", cfg.Stat.DataLength, len(cfg.Data))
+		}
 	}
 	c.fails(proto.OpSetData, setDataBody("/zookeeper/config", b("x"), -1), proto.ErrNoAuth)
 	// Children under /zookeeper may be created (ACL permits).
@@ -227,5 +247,24 @@ func TestStatThroughGoZK(t *testing.T) {
 	_, root, err := c.Exists("/")
 	if err != nil || root.Cversion != 0 || root.NumChildren != 2 {
 		t.Fatalf("root: %+v %v", root, err)
+	}
+}
+
+// checkMembership checks an ensemble's membership as ZooKeeper prints it
+// (in /zookeeper/config and after conf's "membership: " line): the test
+// ensembles' 3 voters and, for the observer target, 1 observer on
+// 127.0.0.1, then the static configuration's version.
+func checkMembership(t testing.TB, m string) {
+	t.Helper()
+	var want []string
+	for i := 1; i <= 3; i++ {
+		want = append(want, `server\.`+strconv.Itoa(i)+`=127\.0\.0\.1:\d+:\d+:participant`)
+	}
+	if ensembleRole() == "observer" {
+		want = append(want, `server\.4=127\.0\.0\.1:\d+:\d+:observer`)
+	}
+	want = append(want, `version=0`)
+	if !regexp.MustCompile(`^` + strings.Join(want, `\n`) + `$`).MatchString(m) {
+		t.Errorf("membership %q, want lines matching %q", m, want)
 	}
 }
