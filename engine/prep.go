@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -244,7 +245,10 @@ func (p *proposer) prepWrite(req *request, body []byte) (proto.OpCode, []byte, p
 		if !p.s.cfg.ReconfigEnabled {
 			return 0, body, proto.ErrReconfigDisabled
 		}
-		return 0, body, proto.ErrUnimplemented // standalone
+		if !p.s.cfg.Ensemble() {
+			return 0, body, proto.ErrUnimplemented // standalone
+		}
+		return 0, body, p.reconfig(req, &q)
 	case proto.OpDeleteContainer:
 		return 0, body, proto.ErrBadArguments
 	case proto.OpCloseSession:
@@ -252,6 +256,76 @@ func (p *proposer) prepWrite(req *request, body []byte) (proto.OpCode, []byte, p
 		return proto.TxnCloseSession, p.closeSession(req.sess.id, body), proto.ErrOk
 	}
 	return 0, body, proto.ErrUnimplemented
+}
+
+// reconfig checks an ensemble's reconfig the way ZooKeeper 3.8 does before
+// it would change the membership: the config version (zen's static
+// configuration is version 0; ZooKeeper with reconfigEnabled renumbers it
+// to its first leader's zxid); the new membership, or the current one with
+// the joining servers and without the leaving ids, must parse and keep at
+// least 2 voters; then WRITE on /zookeeper/config (only super has it). zen
+// has no dynamic reconfiguration: a request that passes these checks is
+// answered Unimplemented (ZooKeeper would go on to require a synced quorum
+// of the new voters and commit the change).
+func (p *proposer) reconfig(req *request, q *proto.ReconfigRequest) proto.Err {
+	if q.CurConfigID != -1 && q.CurConfigID != 0 {
+		return proto.ErrBadVersion
+	}
+	parse := func(list []byte, into *Config) bool {
+		for _, l := range strings.FieldsFunc(string(list), func(r rune) bool { return r == ',' || r == '\n' }) {
+			k, v, ok := strings.Cut(strings.TrimSpace(l), "=")
+			id, isServer := strings.CutPrefix(strings.TrimSpace(k), "server.")
+			if !ok || !isServer || into.setServer(id, strings.TrimSpace(v)) != nil {
+				return false
+			}
+		}
+		return true
+	}
+	var next Config
+	if q.NewMembers != nil {
+		if !parse(q.NewMembers, &next) {
+			return proto.ErrBadArguments
+		}
+	} else {
+		next.Servers = maps.Clone(p.s.cfg.Servers)
+		if len(q.LeavingServers) > 0 {
+			for _, f := range strings.Split(string(q.LeavingServers), ",") {
+				id, err := strconv.ParseInt(strings.TrimSpace(f), 10, 64)
+				if err != nil {
+					// ZooKeeper's Long.parseLong throws past its checks.
+					return proto.ErrMarshallingError
+				}
+				delete(next.Servers, id)
+			}
+		}
+		// A joiner names all three ports: quorum, election and client.
+		var joining Config
+		if !parse(q.JoiningServers, &joining) {
+			return proto.ErrBadArguments
+		}
+		for id, sp := range joining.Servers {
+			if sp.ClientAddr == "" {
+				return proto.ErrBadArguments
+			}
+			if next.Servers == nil {
+				next.Servers = map[int64]ServerSpec{}
+			}
+			next.Servers[id] = sp
+		}
+	}
+	voters := 0
+	for _, sp := range next.Servers {
+		if !sp.Observer {
+			voters++
+		}
+	}
+	if voters < 2 {
+		return proto.ErrBadArguments
+	}
+	if node := p.get("/zookeeper/config"); !req.auth.Allowed(node.acl, proto.PermWrite) {
+		return proto.ErrNoAuth
+	}
+	return proto.ErrUnimplemented
 }
 
 // create validates a create of any kind (PROTOCOL.md §6 order) and appends

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
 	"github.com/zen-coord/zen/proto"
 )
 
@@ -382,16 +383,50 @@ func TestOpReconfigDisabled(t *testing.T) {
 }
 
 // With reconfig enabled, a standalone server answers Unimplemented (there
-// is no ensemble to reconfigure), also through go-zookeeper.
-func TestOpReconfigStandalone(t *testing.T) {
-	s := serve(t, opts{ReconfigEnabled: true})
+// is no ensemble to reconfigure), also through go-zookeeper. An ensemble
+// member checks the config version, the servers' syntax and that at least
+// 2 voters remain, then WRITE on /zookeeper/config: only super may
+// reconfigure (as in ZooKeeper 3.8).
+func TestOpReconfigEnabled(t *testing.T) {
+	s := serve(t, opts{ReconfigEnabled: true, SuperDigest: digestID("super:letmein")})
 	c := dial(t, s.Addr)
-	q := proto.ReconfigRequest{JoiningServers: b("server.2=127.0.0.1:1234:1235;1236"), CurConfigID: -1}
-	c.fails(proto.OpReconfig, q.Append(nil), proto.ErrUnimplemented)
-	c.ok(proto.OpExists, pathWatch("/", false))
+	join := proto.ReconfigRequest{JoiningServers: b("server.2=127.0.0.1:1234:1235;1236"), CurConfigID: -1}
 	g, _ := connect(t, s.Addr)
-	if _, err := g.IncrementalReconfig([]string{"server.2=127.0.0.1:1234:1235;1236"}, nil, -1); err == nil || err.Error() != "unknown error: -6" {
-		t.Fatalf("go-zk IncrementalReconfig: %v, want Unimplemented (-6)", err)
+	if ensembleRole() == "" {
+		c.fails(proto.OpReconfig, join.Append(nil), proto.ErrUnimplemented)
+		c.ok(proto.OpExists, pathWatch("/", false))
+		if _, err := g.IncrementalReconfig([]string{"server.2=127.0.0.1:1234:1235;1236"}, nil, -1); err == nil || err.Error() != "unknown error: -6" {
+			t.Fatalf("go-zk IncrementalReconfig: %v, want Unimplemented (-6)", err)
+		}
+		return
+	}
+	cases := []struct {
+		name string
+		q    proto.ReconfigRequest
+		want proto.Err
+	}{
+		{"join", join, proto.ErrNoAuth},
+		{"nothing", proto.ReconfigRequest{CurConfigID: -1}, proto.ErrNoAuth},
+		{"stale version", proto.ReconfigRequest{LeavingServers: b("2"), CurConfigID: 5}, proto.ErrBadVersion},
+		{"garbage members", proto.ReconfigRequest{NewMembers: b("garbage"), CurConfigID: -1}, proto.ErrBadArguments},
+		{"joiner without a client port", proto.ReconfigRequest{JoiningServers: b("server.5=127.0.0.1:1234:1235"), CurConfigID: -1}, proto.ErrBadArguments},
+		{"leaving id not a number", proto.ReconfigRequest{LeavingServers: b("two"), CurConfigID: -1}, proto.ErrMarshallingError},
+		{"one voter left", proto.ReconfigRequest{LeavingServers: b("2,3"), CurConfigID: -1}, proto.ErrBadArguments},
+		{"one new voter", proto.ReconfigRequest{NewMembers: b("server.1=127.0.0.1:1234:1235;1236"), CurConfigID: -1}, proto.ErrBadArguments},
+	}
+	for _, tc := range cases {
+		if got := proto.Err(c.call(proto.OpReconfig, tc.q.Append(nil)).Hdr.Err); got != tc.want {
+			t.Errorf("reconfig %s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	c.ok(proto.OpExists, pathWatch("/", false))
+	if _, err := g.IncrementalReconfig([]string{"server.2=127.0.0.1:1234:1235;1236"}, nil, -1); err != zk.ErrNoAuth {
+		t.Fatalf("go-zk IncrementalReconfig: %v, want %v", err, zk.ErrNoAuth)
+	}
+	if !againstZK() {
+		// Super passes every check; zen has no dynamic reconfiguration.
+		c.authOK("digest", "super:letmein")
+		c.fails(proto.OpReconfig, join.Append(nil), proto.ErrUnimplemented)
 	}
 }
 
