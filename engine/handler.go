@@ -144,6 +144,25 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 		s.outstanding.Add(1)
 		b := proto.AppendLong([]byte{appSync}, sess.id)
 		s.driver.SendApp(s.leaderID(), proto.AppendInt(b, h.Xid))
+	case h.Type == proto.OpSync && s.mustWaitSync(c):
+		// The leader's sync waits until this server has applied everything
+		// committed when it arrived (see Driver.CommitPoint).
+		req := &request{c: c, kind: kindSync, xid: h.Xid, op: h.Type, body: bytes.Clone(body),
+			auth: c.auth.Load(), sess: sess, recv: now, syncReady: true, syncCommit: s.driver.CommitPoint()}
+		c.qmu.Lock()
+		c.q = append(c.q, req)
+		head := len(c.q) == 1
+		c.qmu.Unlock()
+		s.outstanding.Add(1)
+		if head {
+			// Wait first, then look (as syncReached does).
+			s.pendingMu.Lock()
+			s.waitSyncs = append(s.waitSyncs, c)
+			s.pendingMu.Unlock()
+			if s.tr().LastZxid() >= req.syncCommit {
+				s.recheckSyncs()
+			}
+		}
 	case isReadOp(h.Type):
 		c.qmu.Lock()
 		if len(c.q) != 0 {
@@ -167,6 +186,17 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 	}
 	s.maybeThrottle(c)
 	return true
+}
+
+// mustWaitSync reports whether a sync on the leader must be queued: the
+// connection has requests in flight (the sync's commit point may be above
+// what their replies leave applied), or the applier is behind the commit
+// point. Otherwise it is answered at once, like a read.
+func (s *Server) mustWaitSync(c *conn) bool {
+	c.qmu.Lock()
+	busy := len(c.q) != 0
+	c.qmu.Unlock()
+	return busy || s.driver.CommitPoint() > s.tr().LastZxid()
 }
 
 // replyInOrder sends a precomputed header-only reply after everything the

@@ -152,6 +152,10 @@ type Driver struct {
 	failed   atomic.Bool
 
 	status atomic.Pointer[Status]
+	// commitSeen is the highest commit point this server has acted on or
+	// announced (a leader's COMMIT, INFORM and UPTODATE messages included),
+	// stored before any such message leaves. See CommitPoint.
+	commitSeen atomic.Int64
 
 	mBatch     *metrics.Histogram
 	mAck       map[int64]*metrics.Histogram // per voter: proposal → its ack
@@ -316,6 +320,13 @@ func (d *Driver) SendApp(to int64, payload []byte) bool {
 // Status is the latest published status.
 func (d *Driver) Status() Status { return *d.status.Load() }
 
+// CommitPoint is the highest zxid this server knows to be committed, at
+// least as high as any commit it has told a peer about. A leader's sync
+// waits until the state machine has applied it: a write acknowledged by a
+// follower is committed here before its COMMIT leaves, but this server's
+// own applier may not have caught up yet. Any goroutine.
+func (d *Driver) CommitPoint() int64 { return d.commitSeen.Load() }
+
 // Stop stops the driver: what was handed to the persister is made durable
 // and applied first.
 func (d *Driver) Stop() {
@@ -474,6 +485,18 @@ func (d *Driver) pump() {
 		rd := d.node.Ready()
 		if rd.SoftState != nil {
 			d.roleChange(*rd.SoftState)
+		}
+		seen := rd.Commit
+		for i := range rd.Messages {
+			switch m := &rd.Messages[i]; m.Type {
+			case core.MsgCommit:
+				seen = max(seen, m.Zxid)
+			case core.MsgInform, core.MsgUpToDate:
+				seen = max(seen, m.Commit)
+			}
+		}
+		if seen > d.commitSeen.Load() {
+			d.commitSeen.Store(seen)
 		}
 		for i := range rd.Messages {
 			m := &rd.Messages[i]
