@@ -6,6 +6,7 @@ package e2e
 // test restarts while the others run on).
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -110,6 +111,13 @@ func TestGoZKThroughRestart(t *testing.T) {
 	if g.SessionID() != sid {
 		t.Fatalf("session %#x after restart, was %#x", g.SessionID(), sid)
 	}
+	// go-zookeeper v1.0.4 reports the session before it has built its
+	// setWatches, which reads the last zxid that a reply to our next
+	// request would write (a data race in the client, caught by -race).
+	// Wait until the server holds the re-armed watch.
+	eventually(t, 10*time.Second, "the watch re-armed by setWatches", func() bool {
+		return strings.Contains(fourLetter(t, s2.Addr, "wchp"), "/e\n")
+	})
 	_, st, err := g.Get("/e")
 	if err != nil || st.EphemeralOwner != sid {
 		t.Fatalf("ephemeral after restart: %+v %v", st, err)
