@@ -165,6 +165,15 @@ func TestSessionExpiry(t *testing.T) {
 	w := dial(t, s.Addr)
 	w.ok(proto.OpExists, pathWatch("/e1", true))
 	w.ok(proto.OpGetChildren, pathWatch("/", true))
+	// The session's last activity is a ping once w watches (setting w up
+	// may take longer than the timeout on a busy ensemble): its timeout
+	// runs from the ping's reply.
+	if err := c.Send(proto.XidPing, proto.OpPing, nil); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := c.Read(5 * time.Second); err != nil || rep.Hdr.Xid != proto.XidPing {
+		t.Fatalf("ping reply %+v %v", rep.Hdr, err)
+	}
 	start := time.Now()
 	// No pings: the session expires; its connection is closed by the server.
 	if !c.closedWithin(5 * time.Second) {
