@@ -4,19 +4,25 @@
 //
 // Setting ZEN_COMPAT_TARGET=zookeeper runs the kazoo and C client tests
 // against a real Apache ZooKeeper 3.8.0 instead of zen: that is how the
-// expectations were checked. The Java CLI test always runs the same
-// script against both and compares the outputs.
+// expectations were checked. ZEN_COMPAT_TARGET=ensemble-leader,
+// ensemble-follower or ensemble-observer runs them against that member of
+// an ensemble of zen processes (3 voters, plus 1 observer for the last).
+// The Java CLI test always runs the same script against a standalone zen
+// and a standalone ZooKeeper and compares the outputs.
 package compat
 
 import (
 	"bufio"
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -28,6 +34,89 @@ import (
 
 func againstZK() bool { return os.Getenv("ZEN_COMPAT_TARGET") == "zookeeper" }
 
+// ensembleRole is the role of the zen ensemble member under test, or "".
+func ensembleRole() string {
+	switch v := os.Getenv("ZEN_COMPAT_TARGET"); v {
+	case "", "zookeeper":
+		return ""
+	case "ensemble-leader", "ensemble-follower", "ensemble-observer":
+		return strings.TrimPrefix(v, "ensemble-")
+	default:
+		panic("unknown ZEN_COMPAT_TARGET " + strconv.Quote(v))
+	}
+}
+
+// member is one zen process of an ensemble started by startEnsemble.
+type member struct {
+	dir  string
+	port int
+	cfg  []string
+	proc *ztest.Proc
+}
+
+// startEnsemble runs 3 zen voters (and 1 observer with observer) as
+// processes on 127.0.0.1, cfg added to every zoo.cfg, and waits until all
+// serve. The processes are killed at test end.
+func startEnsemble(t *testing.T, observer bool, cfg ...string) []*member {
+	t.Helper()
+	bin := ztest.ZenBinary(t)
+	n := 3
+	if observer {
+		n = 4
+	}
+	var servers []string
+	for i := 1; i <= n; i++ {
+		// zen's votes share the peer port; the election port is accepted
+		// for compatibility.
+		peer := ztest.FreePort(t)
+		line := fmt.Sprintf("server.%d=127.0.0.1:%d:%d", i, peer, peer)
+		if i > 3 {
+			line += ":observer"
+		}
+		servers = append(servers, line)
+	}
+	var ms []*member
+	for i := 1; i <= n; i++ {
+		m := &member{dir: t.TempDir(), port: ztest.FreePort(t)}
+		m.cfg = append(append([]string{}, servers...), cfg...)
+		if i > 3 {
+			m.cfg = append(m.cfg, "peerType=observer")
+		}
+		if err := os.MkdirAll(filepath.Join(m.dir, "data"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m.dir, "data", "myid"), []byte(strconv.Itoa(i)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		m.proc = ztest.StartZenProc(t, bin, m.dir, m.port, m.cfg)
+		ms = append(ms, m)
+	}
+	for _, m := range ms {
+		if !waitUntil(60*time.Second, func() bool { return serving(m.proc.Addr) }) {
+			t.Fatalf("zen member on %s did not start serving:\n%s", m.proc.Addr, m.proc.Output())
+		}
+	}
+	return ms
+}
+
+// serving reports whether srvr at addr shows an ensemble role.
+func serving(addr string) bool {
+	out, err := ztest.FourLetter(addr, "srvr")
+	return err == nil && regexp.MustCompile(`\nMode: (leader|follower|observer)\n`).MatchString(out)
+}
+
+// ensembleMember starts an ensemble and returns its member of role.
+func ensembleMember(t *testing.T, role string, cfg ...string) *member {
+	t.Helper()
+	for _, m := range startEnsemble(t, role == "observer", cfg...) {
+		if out, _ := ztest.FourLetter(m.proc.Addr, "srvr"); strings.Contains(out, "\nMode: "+role+"\n") {
+			return m
+		}
+	}
+	t.Fatalf("no zen ensemble member is a %s", role)
+	return nil
+}
+
 // startZen runs the zen binary as a process with extra zoo.cfg lines.
 func startZen(t *testing.T, cfg ...string) *ztest.Proc {
 	t.Helper()
@@ -35,12 +124,51 @@ func startZen(t *testing.T, cfg ...string) *ztest.Proc {
 	return ztest.StartZenProc(t, bin, t.TempDir(), 0, cfg)
 }
 
-// startTarget starts the server under test: zen, or ZooKeeper when
-// ZEN_COMPAT_TARGET=zookeeper.
+// restartableTarget starts the server under test for a restart test and
+// returns it with restart, which kills it and starts it again on the same
+// data dir and port: a standalone zen or ZooKeeper process, or the chosen
+// member of a zen ensemble (the other members run on).
+func restartableTarget(t *testing.T, cfg ...string) (srv *ztest.Proc, restart func() *ztest.Proc) {
+	t.Helper()
+	if role := ensembleRole(); role != "" {
+		m := ensembleMember(t, role, cfg...)
+		return m.proc, func() *ztest.Proc {
+			t.Helper()
+			m.proc.Kill()
+			m.proc = ztest.StartZenProc(t, ztest.ZenBinary(t), m.dir, m.port, m.cfg)
+			if !waitUntil(60*time.Second, func() bool { return serving(m.proc.Addr) }) {
+				t.Fatalf("zen member on %s did not serve again:\n%s", m.proc.Addr, m.proc.Output())
+			}
+			return m.proc
+		}
+	}
+	var start func(dir string, port int) *ztest.Proc
+	if againstZK() {
+		start = func(dir string, port int) *ztest.Proc { return ztest.StartZooKeeperAt(t, dir, port, cfg...) }
+	} else {
+		bin := ztest.ZenBinary(t)
+		start = func(dir string, port int) *ztest.Proc { return ztest.StartZenProc(t, bin, dir, port, cfg) }
+	}
+	dir := t.TempDir()
+	srv = start(dir, 0)
+	return srv, func() *ztest.Proc {
+		t.Helper()
+		_, portStr, _ := net.SplitHostPort(srv.Addr)
+		port, _ := strconv.Atoi(portStr)
+		srv.Kill()
+		return start(dir, port)
+	}
+}
+
+// startTarget starts the server under test: zen, ZooKeeper when
+// ZEN_COMPAT_TARGET=zookeeper, or a zen ensemble's member.
 func startTarget(t *testing.T, cfg ...string) *ztest.Proc {
 	t.Helper()
 	if againstZK() {
 		return startZooKeeper(t, cfg...)
+	}
+	if role := ensembleRole(); role != "" {
+		return ensembleMember(t, role, cfg...).proc
 	}
 	return startZen(t, cfg...)
 }

@@ -2,7 +2,6 @@ package compat
 
 import (
 	"context"
-	"net"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
-	"github.com/zen-coord/zen/internal/ztest"
 )
 
 const python = "/usr/bin/python3" // Debian's, where python3-kazoo lives
@@ -236,12 +234,7 @@ func TestKazooServerRestart(t *testing.T) {
 	if againstZK() {
 		t.Skip("restarting needs a server process on a fixed data dir: zen only")
 	}
-	bin := ztest.ZenBinary(t)
-	dir := t.TempDir()
-	cfg := []string{"maxSessionTimeout=20000"}
-	srv := ztest.StartZenProc(t, bin, dir, 0, cfg)
-	_, portStr, _ := net.SplitHostPort(srv.Addr)
-	port, _ := strconv.Atoi(portStr)
+	srv, restart := restartableTarget(t, "maxSessionTimeout=20000")
 
 	p := startInteractive(t, python, testdata("kazoo_recipes.py"), srv.Addr, "restart", "/kazoo-restart")
 	out, ok := p.out.waitMatch(0, regexp.MustCompile(`READY 0x([0-9a-f]+)\n`), 30*time.Second)
@@ -258,8 +251,7 @@ func TestKazooServerRestart(t *testing.T) {
 			p.cmd.Process.Signal(syscall.SIGCONT)
 		}
 	}()
-	srv.Kill()
-	srv2 := ztest.StartZenProc(t, bin, dir, port, cfg)
+	srv2 := restart()
 	c := goClient(t, srv2.Addr)
 	_, st, err := c.Exists("/kazoo-restart/rs/eph")
 	if err != nil || st == nil || uint64(st.EphemeralOwner) != sid {
