@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -59,13 +60,44 @@ func TestMain(m *testing.M) {
 
 var closing sync.WaitGroup
 
+// ZEN_DIFF_TARGET picks the servers of every comparison: unset, a
+// standalone zen and a standalone ZooKeeper; ensemble-leader,
+// ensemble-follower or ensemble-observer, that member of a fresh
+// in-process zen ensemble of 3 voters (plus 1 observer for the last)
+// against the same member of a ZooKeeper ensemble of the same shape (shared
+// by the scenarios of a variant, like the standalone one). The ensembles'
+// ports differ, so the membership in /zookeeper/config has its ports masked.
+func targetRole() string {
+	switch v := os.Getenv("ZEN_DIFF_TARGET"); v {
+	case "":
+		return ""
+	case "ensemble-leader", "ensemble-follower", "ensemble-observer":
+		return strings.TrimPrefix(v, "ensemble-")
+	default:
+		panic("unknown ZEN_DIFF_TARGET " + strconv.Quote(v))
+	}
+}
+
+// startOracle starts ZooKeeper for variant v: standalone, or the
+// ensemble member of the target's role.
+func startOracle(v Variant) (*ZK, error) {
+	if role := targetRole(); role != "" {
+		return StartZKEnsemble(v, role)
+	}
+	return StartZK(v)
+}
+
 // startZen starts an in-process zen with variant v's configuration on
 // 127.0.0.1:0 in a new temporary directory. Unlike ztest.StartServer it
 // closes the server in the background when the scenario ends (closing
 // takes a while and is not part of what the scenario compares); TestDiff
-// waits for all of them.
+// waits for all of them. With ZEN_DIFF_TARGET=ensemble-<role> it starts an
+// ensemble instead and returns the address of its member of that role.
 func startZen(t *testing.T, v Variant) string {
 	t.Helper()
+	if role := targetRole(); role != "" {
+		return startZenEnsemble(t, v, role)
+	}
 	dir, err := os.MkdirTemp("", "zendiff-zen")
 	if err != nil {
 		t.Fatal(err)
@@ -77,15 +109,7 @@ func startZen(t *testing.T, v Variant) string {
 	if err := cfg.Finish(); err != nil {
 		t.Fatalf("zen config: %v", err)
 	}
-	var out io.Writer = io.Discard
-	if os.Getenv("ZEN_TEST_LOG") != "" {
-		out = os.Stderr
-	}
-	var fatal atomic.Value
-	srv, err := engine.New(cfg, engine.Options{
-		Logger:  log.New(out, "zen ", log.Lmicroseconds),
-		OnFatal: func(err error) { fatal.Store(err.Error()) },
-	})
+	srv, fatal, err := newZen(cfg, "zen ")
 	if err != nil {
 		os.RemoveAll(dir)
 		t.Fatalf("starting zen: %v", err)
@@ -102,6 +126,132 @@ func startZen(t *testing.T, v Variant) string {
 		}()
 	})
 	return srv.Addr()
+}
+
+func newZen(cfg engine.Config, logPrefix string) (*engine.Server, *atomic.Value, error) {
+	var out io.Writer = io.Discard
+	if os.Getenv("ZEN_TEST_LOG") != "" {
+		out = os.Stderr
+	}
+	fatal := &atomic.Value{}
+	srv, err := engine.New(cfg, engine.Options{
+		Logger:  log.New(out, logPrefix, log.Lmicroseconds),
+		OnFatal: func(err error) { fatal.Store(err.Error()) },
+	})
+	return srv, fatal, err
+}
+
+// startZenEnsemble starts 3 zen voters (and an observer for role
+// "observer") with variant v's configuration, waits until all serve, and
+// returns the client address of the member of that role. The members are
+// closed in the background when the scenario ends.
+func startZenEnsemble(t *testing.T, v Variant, role string) string {
+	t.Helper()
+	voters, observers := 3, 0
+	if role == "observer" {
+		observers = 1
+	}
+	var srvs []*engine.Server
+	for attempt := 1; ; attempt++ {
+		var err error
+		srvs, err = startZens(t, v, voters, observers)
+		if err == nil {
+			break
+		}
+		// A peer port picked free may have been taken since: pick again.
+		if attempt == 3 || !strings.Contains(err.Error(), "address already in use") {
+			t.Fatal(err)
+		}
+	}
+	for i, srv := range srvs {
+		if !srv.WaitServing(30 * time.Second) {
+			t.Fatalf("zen %d did not start serving", i+1)
+		}
+	}
+	for _, srv := range srvs {
+		if srv.Mode() == role {
+			return srv.Addr()
+		}
+	}
+	t.Fatalf("no zen ensemble member is a %s", role)
+	return ""
+}
+
+// startZens starts the members of an ensemble on new peer ports, all at
+// once, and has them closed in the background at the end of the scenario
+// (at once if one fails to start).
+func startZens(t *testing.T, v Variant, voters, observers int) ([]*engine.Server, error) {
+	dir, err := os.MkdirTemp("", "zendiff-zens")
+	if err != nil {
+		return nil, err
+	}
+	n := voters + observers
+	servers := map[int64]engine.ServerSpec{}
+	for i := 1; i <= n; i++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		servers[int64(i)] = engine.ServerSpec{ID: int64(i), Host: "127.0.0.1", PeerPort: port,
+			ElectionPort: port, Observer: i > voters}
+	}
+	srvs := make([]*engine.Server, n)
+	fatals := make([]*atomic.Value, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	mod := zenConfig(t, v)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cfg := engine.DefaultConfig()
+			cfg.DataDir = filepath.Join(dir, strconv.Itoa(i+1))
+			cfg.ClientAddr = "127.0.0.1:0"
+			mod(&cfg)
+			cfg.Servers, cfg.PeerObserver = servers, i >= voters
+			if errs[i] = os.MkdirAll(cfg.DataDir, 0o755); errs[i] != nil {
+				return
+			}
+			if errs[i] = os.WriteFile(filepath.Join(cfg.DataDir, "myid"), []byte(strconv.Itoa(i+1)), 0o644); errs[i] != nil {
+				return
+			}
+			if errs[i] = cfg.Finish(); errs[i] != nil {
+				return
+			}
+			srvs[i], fatals[i], errs[i] = newZen(cfg, fmt.Sprintf("zen%d ", i+1))
+		}()
+	}
+	wg.Wait()
+	closeAll := func() {
+		var wg sync.WaitGroup
+		for _, srv := range srvs {
+			if srv != nil {
+				wg.Add(1)
+				go func() { defer wg.Done(); srv.Close() }()
+			}
+		}
+		wg.Wait()
+		os.RemoveAll(dir)
+	}
+	for i, err := range errs {
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("starting zen %d: %w", i+1, err)
+		}
+	}
+	closing.Add(1)
+	t.Cleanup(func() {
+		for i, f := range fatals {
+			if f.Load() != nil {
+				t.Errorf("zen %d fatal error: %v", i+1, f.Load())
+			}
+		}
+		go func() {
+			defer closing.Done()
+			closeAll()
+		}()
+	})
+	return srvs, nil
 }
 
 // zenConfig builds zen's configuration from a variant's zoo.cfg lines.
@@ -150,17 +300,21 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 	var zkAddr string
 	var zkProc *ZK
 	cleanup := false
+	start, key := startOracle, sc.Variant
+	if sc.StandaloneOracle && targetRole() != "" {
+		start, key = StartZK, sc.Variant+"/standalone"
+	}
 	if sc.Fresh {
 		prefix = ""
-		z, err := StartZK(v)
+		z, err := start(v)
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(z.Stop)
 		zkAddr, zkProc = z.Addr, z
 	} else {
-		s := sharedFor(sc.Variant)
-		s.once.Do(func() { s.zk, s.err = StartZK(v) })
+		s := sharedFor(key)
+		s.once.Do(func() { s.zk, s.err = start(v) })
 		if s.err != nil {
 			t.Fatal(s.err)
 		}

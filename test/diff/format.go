@@ -114,12 +114,23 @@ func (r *Runner) stat(s *proto.Stat) string {
 		r.sname(s.EphemeralOwner), s.DataLength, s.NumChildren)
 }
 
+// membershipPortsRe finds the ports of an ensemble's membership lines
+// (/zookeeper/config): they differ between zen's and ZooKeeper's ensembles.
+var membershipPortsRe = regexp.MustCompile(`(?m)^(server\.\d+=[^:\n]+):\d+:\d+:`)
+
+// maskMembership replaces the quorum and election ports of membership
+// lines by "P".
+func maskMembership(b []byte) []byte {
+	return membershipPortsRe.ReplaceAll(b, []byte("$1:P:P:"))
+}
+
 // d formats znode data: null, quoted text, or length and digest for long
 // or binary data.
 func d(b []byte, null bool) string {
 	if null {
 		return "null"
 	}
+	b = maskMembership(b)
 	if len(b) <= 64 {
 		return strconv.Quote(string(b))
 	}

@@ -274,7 +274,7 @@ var goZKFlows = []goZKFlow{
 		_, err = c.Reconfig([]string{"server.1=127.0.0.1:2888:3888;2181"}, -1)
 		x.logf("reconfig %s", errName(err))
 		d, st, err := c.Get("/zookeeper/config")
-		x.logf("config %q %s %s", d, x.stat(st), errName(err))
+		x.logf("config %q %s %s", maskMembership(d), x.stat(st), errName(err))
 	}},
 }
 
@@ -282,7 +282,7 @@ func runGoZK(t *testing.T, f goZKFlow, prefix string) {
 	v := Variants["main"]
 	zenAddr := startZen(t, v)
 	s := sharedFor("main")
-	s.once.Do(func() { s.zk, s.err = StartZK(v) })
+	s.once.Do(func() { s.zk, s.err = startOracle(v) })
 	if s.err != nil {
 		t.Fatal(s.err)
 	}

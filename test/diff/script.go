@@ -19,6 +19,10 @@ type Scenario struct {
 	Line    int
 	Variant string // server configuration, see Variants
 	Fresh   bool   // needs a server nobody else touched (no subtree prefix)
+	// StandaloneOracle compares an ensemble target (ZEN_DIFF_TARGET) with a
+	// standalone ZooKeeper rather than a ZooKeeper ensemble: for inputs
+	// that upset a 3.8.0 ensemble (the file says why).
+	StandaloneOracle bool
 	Steps   []*Step
 }
 
@@ -96,7 +100,8 @@ func LoadDir(dir string) ([]*Scenario, error) {
 }
 
 // Parse reads scenarios from the text of one file. A scenario starts with a
-// header line "=== name [variant=V] [fresh]"; every other non-blank line
+// header line "=== name [variant=V] [fresh] [oracle=standalone]"; every
+// other non-blank line
 // that does not start with '#' is a step.
 func Parse(file, text string) ([]*Scenario, error) {
 	var out []*Scenario
@@ -116,6 +121,8 @@ func Parse(file, text string) ([]*Scenario, error) {
 				switch {
 				case w == "fresh":
 					cur.Fresh = true
+				case w == "oracle=standalone":
+					cur.StandaloneOracle = true
 				case strings.HasPrefix(w, "variant="):
 					cur.Variant = strings.TrimPrefix(w, "variant=")
 					if _, ok := Variants[cur.Variant]; !ok {

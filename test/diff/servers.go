@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -65,14 +66,16 @@ var Variants = map[string]Variant{
 // ZooKeeperClasspath is the classpath of Debian's zookeeper package.
 const ZooKeeperClasspath = "/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
 
-// ZK is a real Apache ZooKeeper process started by the harness.
+// ZK is a real Apache ZooKeeper process started by the harness (for an
+// ensemble: the member under test, with the others in peers).
 type ZK struct {
-	Addr string
-	Dir  string
-	cmd  *exec.Cmd
-	done chan struct{}
-	mu   sync.Mutex
-	log  bytes.Buffer
+	Addr  string
+	Dir   string
+	cmd   *exec.Cmd
+	done  chan struct{}
+	mu    sync.Mutex
+	log   bytes.Buffer
+	peers []*ZK
 }
 
 type zkLog struct{ z *ZK }
@@ -104,13 +107,101 @@ func freePort() (int, error) {
 // temporary directory and waits until it serves (srvr shows its mode). The JVM dies with
 // the test binary (PR_SET_PDEATHSIG) even if Stop is never called.
 func StartZK(v Variant) (*ZK, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	z, err := launchZK(v, port, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := z.waitMode(regexp.MustCompile(`\nMode: `), time.Now().Add(90*time.Second)); err != nil {
+		z.Stop()
+		return nil, err
+	}
+	return z, nil
+}
+
+// StartZKEnsemble starts a ZooKeeper 3.8.0 ensemble of 3 voters (and 1
+// observer for role "observer") with variant v, waits until every member
+// serves, and returns the member of that role; its Stop stops them all.
+func StartZKEnsemble(v Variant, role string) (*ZK, error) {
+	n := 3
+	if role == "observer" {
+		n = 4
+	}
+	var servers []string
+	var ports []int
+	for i := 1; i <= n; i++ {
+		var p [3]int
+		for j := range p {
+			var err error
+			if p[j], err = freePort(); err != nil {
+				return nil, err
+			}
+		}
+		line := fmt.Sprintf("server.%d=127.0.0.1:%d:%d", i, p[0], p[1])
+		if i > 3 {
+			line += ":observer"
+		}
+		servers = append(servers, line)
+		ports = append(ports, p[2])
+	}
+	var all []*ZK
+	stopAll := func() {
+		for _, z := range all {
+			z.Stop()
+		}
+	}
+	for i := 1; i <= n; i++ {
+		extra := append([]string{"initLimit=10", "syncLimit=5"}, servers...)
+		if i > 3 {
+			extra = append(extra, "peerType=observer")
+		}
+		z, err := launchZK(v, ports[i-1], extra, i)
+		if err != nil {
+			stopAll()
+			return nil, err
+		}
+		all = append(all, z)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	var chosen *ZK
+	for _, z := range all {
+		if err := z.waitMode(regexp.MustCompile(`\nMode: (leader|follower|observer)\n`), deadline); err != nil {
+			stopAll()
+			return nil, err
+		}
+		if out, _ := FourLetter(z.Addr, "srvr", 2*time.Second); strings.Contains(out, "\nMode: "+role+"\n") {
+			chosen = z
+		}
+	}
+	if chosen == nil {
+		stopAll()
+		return nil, fmt.Errorf("no ZooKeeper ensemble member is a %s", role)
+	}
+	for _, z := range all {
+		if z != chosen {
+			chosen.peers = append(chosen.peers, z)
+		}
+	}
+	return chosen, nil
+}
+
+// launchZK starts one ZooKeeper JVM with variant v on the client port,
+// extra zoo.cfg lines and, for an ensemble member, its myid.
+func launchZK(v Variant, port int, extra []string, myid ...int) (*ZK, error) {
 	dir, err := os.MkdirTemp("", "zendiff-zk")
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
+	if len(myid) > 0 {
+		if err := os.MkdirAll(filepath.Join(dir, "data"), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "data", "myid"), []byte(fmt.Sprint(myid[0])), 0o644); err != nil {
+			return nil, err
+		}
 	}
 	cfg := append([]string{
 		"dataDir=" + filepath.Join(dir, "data"),
@@ -118,6 +209,7 @@ func StartZK(v Variant) (*ZK, error) {
 		"clientPortAddress=127.0.0.1",
 		"admin.enableServer=false",
 	}, v.Cfg...)
+	cfg = append(cfg, extra...)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
 		return nil, err
@@ -142,27 +234,32 @@ func StartZK(v Variant) (*ZK, error) {
 		return nil, err
 	}
 	go func() { z.cmd.Wait(); close(z.done) }()
-	deadline := time.Now().Add(90 * time.Second)
+	return z, nil
+}
+
+// waitMode waits until srvr's answer matches mode (ruok answers imok
+// before the server serves; srvr does not).
+func (z *ZK) waitMode(mode *regexp.Regexp, deadline time.Time) error {
 	for time.Now().Before(deadline) {
 		select {
 		case <-z.done:
-			out := z.Output()
-			os.RemoveAll(dir)
-			return nil, fmt.Errorf("ZooKeeper exited during start:\n%s", out)
+			return fmt.Errorf("ZooKeeper exited during start:\n%s", z.Output())
 		default:
 		}
-		// ruok answers imok before the server serves; srvr does not.
-		if out, _ := FourLetter(z.Addr, "srvr", 2*time.Second); strings.Contains(out, "Mode: ") {
-			return z, nil
+		if out, _ := FourLetter(z.Addr, "srvr", 2*time.Second); mode.MatchString(out) {
+			return nil
 		}
 		time.Sleep(30 * time.Millisecond)
 	}
-	z.Stop()
-	return nil, fmt.Errorf("ZooKeeper did not start serving on %s:\n%s", z.Addr, z.Output())
+	return fmt.Errorf("ZooKeeper did not start serving on %s:\n%s", z.Addr, z.Output())
 }
 
-// Stop kills the JVM and removes its directory.
+// Stop kills the JVM (and an ensemble's other members) and removes its
+// directory.
 func (z *ZK) Stop() {
+	for _, p := range z.peers {
+		p.Stop()
+	}
 	select {
 	case <-z.done:
 	default:

@@ -82,7 +82,10 @@ s7 await-close
 # second session and answer with a ConnectResponse on the same connection:
 # a ZooKeeper bug, not compared.)
 
-=== check-top-level
+# oracle=standalone: on a 3.8.0 ensemble member a top-level check drops
+# every client connection and the member stops serving for a while (a
+# ZooKeeper bug); an ensemble target is compared with a standalone server.
+=== check-top-level oracle=standalone
 s1 connect
 s1 create /a
 s1 check /a 0
