@@ -17,6 +17,7 @@ import (
 
 	"github.com/zen-coord/zen/proto"
 	"github.com/zen-coord/zen/tree"
+	"github.com/zen-coord/zen/zab/core"
 )
 
 // Version is what srvr/stat/mntr/envi report. The "3.9.3" prefix tells
@@ -233,6 +234,11 @@ func (s *Server) writeMntr(b *strings.Builder) {
 		voters, observers := s.cfg.Members()
 		kv("peer_state", s.peerState())
 		kv("quorum_size", len(voters))
+		if st := s.soft.Load(); st != nil && st.Role == core.Observing {
+			// The server the observer learns from: zen's observers follow
+			// the leader.
+			kv("observer_master_id", st.Leader)
+		}
 		if s.isLeader() {
 			isObserver := map[int64]bool{}
 			for _, o := range observers {
@@ -259,6 +265,25 @@ func (s *Server) writeMntr(b *strings.Builder) {
 			kv("last_proposal_size", s.m.propLast.Load())
 			kv("max_proposal_size", s.m.propMax.Load())
 			kv("min_proposal_size", s.m.propMin.Load())
+			// ZooKeeper's per-learner queue summaries (zen's peer send
+			// queues are not measured the same way: zeros, as for the
+			// other keys zen has no figure for).
+			ids := make([]int64, 0, len(st.Peers))
+			for id := range st.Peers {
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			for _, id := range ids {
+				for _, m := range []string{"learner_handler_qp_size", "learner_handler_qp_time_ms"} {
+					kv(fmt.Sprintf("avg_%d_%s", id, m), "0.0")
+					for _, stat := range []string{"min", "max", "cnt", "sum"} {
+						kv(fmt.Sprintf("%s_%d_%s", stat, id, m), 0)
+					}
+				}
+				for _, p := range []string{"p50", "p95", "p99", "p999"} {
+					kv(fmt.Sprintf("%s_%d_learner_handler_qp_time_ms", p, id), 0)
+				}
+			}
 		}
 	}
 	// (zen's own figures are on /metrics: mntr keeps ZK's key set.)
@@ -442,17 +467,27 @@ func (s *Server) writeCons(b *strings.Builder, c *conn, full bool) {
 // writeDump prints ZK's dump layout: the session expiry buckets, the
 // ephemerals of each session, and the connections by expiry.
 func (s *Server) writeDump(b *strings.Builder) {
-	buckets := s.sessions.bucketList()
-	total := 0
-	for _, bk := range buckets {
-		total += len(bk.ids)
-	}
 	b.WriteString("SessionTracker dump:\n")
-	fmt.Fprintf(b, "Session Sets (%d)/(%d):\n", len(buckets), total)
-	for _, bk := range buckets {
-		fmt.Fprintf(b, "%d expire at %s:\n", len(bk.ids), javaDate(bk.at))
-		for _, id := range bk.ids {
-			fmt.Fprintf(b, "\t0x%x\n", id)
+	if s.cfg.Ensemble() && !s.isLeader() {
+		// A learner tracks no expiry: ZooKeeper's LearnerSessionTracker
+		// lists the global sessions, by id, with their creation timeouts.
+		sessions := s.tr().Sessions()
+		fmt.Fprintf(b, "Global Sessions(%d):\n", len(sessions))
+		for _, si := range sessions {
+			fmt.Fprintf(b, "0x%x\t%dms\n", si.ID, si.Timeout)
+		}
+	} else {
+		buckets := s.sessions.bucketList()
+		total := 0
+		for _, bk := range buckets {
+			total += len(bk.ids)
+		}
+		fmt.Fprintf(b, "Session Sets (%d)/(%d):\n", len(buckets), total)
+		for _, bk := range buckets {
+			fmt.Fprintf(b, "%d expire at %s:\n", len(bk.ids), javaDate(bk.at))
+			for _, id := range bk.ids {
+				fmt.Fprintf(b, "\t0x%x\n", id)
+			}
 		}
 	}
 	b.WriteString("ephemeral nodes dump:\n")

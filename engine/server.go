@@ -335,7 +335,11 @@ func (s *Server) recover() (int64, error) {
 // (a standalone server leaves the node empty).
 func (s *Server) initConfigNode(t *tree.Tree) {
 	if s.cfg.Ensemble() {
-		t.SetConfigData([]byte(s.cfg.Membership()), s.now().UnixMilli())
+		m := s.cfg.Membership()
+		t.SetConfigData([]byte(m), s.now().UnixMilli())
+		// ZooKeeper's write goes through its data tree's setData, which
+		// counts it in mntr's zookeeper namespace.
+		s.m.writeNS.record("/zookeeper/config", int64(len(m)))
 	}
 }
 

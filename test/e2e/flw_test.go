@@ -399,6 +399,18 @@ func TestFLWDump(t *testing.T) {
 	if !strings.Contains(out[:i], sid) {
 		t.Fatalf("session tracker part lacks %s:\n%s", sid, out)
 	}
+	// A learner tracks no expiry: it lists the global sessions with their
+	// timeouts; a leader or standalone server its expiry buckets.
+	tracker := "SessionTracker dump:\nSession Sets ("
+	if r := ensembleRole(); r == "follower" || r == "observer" {
+		tracker = "SessionTracker dump:\nGlobal Sessions("
+		if line := fmt.Sprintf("\n%s\t%dms\n", sid, f.c.Timeout); !strings.Contains(out[:i], line) {
+			t.Errorf("session tracker part lacks %q:\n%s", line, out)
+		}
+	}
+	if !strings.HasPrefix(out, tracker) {
+		t.Errorf("dump does not start with %q:\n%s", tracker, out)
+	}
 	if !strings.Contains(out[i:], "Connections dump:\n") {
 		t.Fatalf("dump lacks the connections part:\n%s", out)
 	}
