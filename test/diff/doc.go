@@ -42,6 +42,20 @@
 // engine.Server per scenario, with the same subtree created first so both
 // sides start from the same shape.
 //
+// # Ensemble members
+//
+// ZEN_DIFF_TARGET=ensemble-leader, ensemble-follower or ensemble-observer
+// (make test runs all three) compares that member of a fresh in-process zen
+// ensemble (3 voters, plus 1 observer for the last) with the same member of
+// a ZooKeeper 3.8.0 ensemble of the same shape, shared per variant like the
+// standalone server. The ensembles' ports differ: the membership lines in
+// /zookeeper/config data are compared with their ports masked. A scenario
+// marked "oracle=standalone" is compared with a standalone ZooKeeper
+// instead when the target is an ensemble, for inputs that upset a 3.8.0
+// ensemble (the scenario's comment says why).
+//
+//	ZEN_DIFF_TARGET=ensemble-follower go test -race ./test/diff
+//
 // # Normalisation
 //
 // Before comparing, the transcript replaces:
@@ -68,10 +82,11 @@
 // # Scenario language
 //
 // A file holds scenarios; a scenario starts with "=== name [variant=V]
-// [fresh]" and lists steps, one per line ('#' starts a comment line). A step
-// is bound to a connection (s1, s2 …) unless it is global. Requests wait for
-// their reply (4 s; "timeout" is recorded otherwise) and record every frame
-// that arrived on that connection meanwhile.
+// [fresh] [oracle=standalone]" and lists steps, one per line ('#' starts a
+// comment line). A step is bound to a connection (s1, s2 …) unless it is
+// global. Requests wait for their reply (4 s; "timeout" is recorded
+// otherwise) and record every frame that arrived on that connection
+// meanwhile.
 //
 //	sN connect [timeout=MS] [session=sK|0xID] [passwd=ok|bad|zero|short|empty|x:HEX]
 //	           [lastzxid=+N|N] [proto=N] [noro] [ro] [ [pipelined requests] ]

@@ -23,7 +23,7 @@ type Scenario struct {
 	// standalone ZooKeeper rather than a ZooKeeper ensemble: for inputs
 	// that upset a 3.8.0 ensemble (the file says why).
 	StandaloneOracle bool
-	Steps   []*Step
+	Steps            []*Step
 }
 
 // Step is one line of a scenario, or one element of a bracketed group.

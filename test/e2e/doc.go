@@ -14,7 +14,7 @@
 //	watch_test.go        one-shot, persistent and recursive watches; check/removeWatches; ordering; ACL filter
 //	setwatches_test.go   setWatches/setWatches2 catch-up; go-zk re-arming after a reconnect
 //	session_test.go      handshake, timeouts, expiry, reattach, wrong password, pipelining
-//	restart_test.go      sessions and data across a restart on the same data dir
+//	restart_test.go      sessions and data across a restart on the same data dir (of the member under test)
 //	acl_test.go          world/ip/digest/auth schemes, NoAuth per op, redaction, super, whoAmI, auth failure
 //	flw_test.go          four-letter words and the whitelist
 //	badinput_test.go     unknown opcodes, malformed frames and bodies, jute.maxbuffer, split frames
@@ -31,6 +31,19 @@
 // themselves):
 //
 //	ZEN_E2E_TARGET=zookeeper go test -timeout 30m ./test/e2e/
+//
+// The same tests run against each member kind of an ensemble (make test
+// does all three): ZEN_E2E_TARGET=ensemble-leader, ensemble-follower or
+// ensemble-observer starts an in-process ensemble of 3 voters (plus 1
+// observer for the last) per test and talks to that member only; writes on
+// a follower or observer go through the leader. zookeeper-ensemble-leader,
+// -follower and -observer do the same against a real ZooKeeper 3.8.0
+// ensemble, which is how the ensemble expectations (the Mode line,
+// /zookeeper/config holding the membership, conf's ensemble keys, a
+// learner's dump, reconfig's checks) were checked:
+//
+//	ZEN_E2E_TARGET=ensemble-follower go test -race ./test/e2e/
+//	ZEN_E2E_TARGET=zookeeper-ensemble-follower go test -timeout 60m ./test/e2e/
 //
 // Where ZooKeeper 3.8.0 and shared/PROTOCOL.md disagree the tests follow
 // 3.8.0 and say so in a comment. Two 3.8.0 behaviours that are plainly
