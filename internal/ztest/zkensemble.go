@@ -44,8 +44,10 @@ func StartZooKeeperEnsemble(t testing.TB, voters, observers int, jvmProps []stri
 		}
 		cfg := []string{
 			"tickTime=200",
-			"initLimit=10",
-			"syncLimit=5",
+			// Roomy limits: a busy machine must not make a member drop
+			// out of the quorum in the middle of a test.
+			"initLimit=50",
+			"syncLimit=25",
 			"dataDir=" + data,
 			fmt.Sprintf("clientPort=%d", port),
 			"clientPortAddress=127.0.0.1",

@@ -78,7 +78,9 @@ func startEnsemble(t *testing.T, observer bool, cfg ...string) []*member {
 	var ms []*member
 	for i := 1; i <= n; i++ {
 		m := &member{dir: t.TempDir(), port: ztest.FreePort(t)}
-		m.cfg = append(append([]string{}, servers...), cfg...)
+		// Roomy limits: a busy machine must not make a member drop out
+		// of the quorum in the middle of a test.
+		m.cfg = append(append([]string{"initLimit=50", "syncLimit=25"}, servers...), cfg...)
 		if i > 3 {
 			m.cfg = append(m.cfg, "peerType=observer")
 		}

@@ -209,6 +209,7 @@ func startZens(t *testing.T, v Variant, voters, observers int) ([]*engine.Server
 			cfg.ClientAddr = "127.0.0.1:0"
 			mod(&cfg)
 			cfg.Servers, cfg.PeerObserver = servers, i >= voters
+			cfg.InitLimit, cfg.SyncLimit = 50, 25 // as ensembleLimits
 			if errs[i] = os.MkdirAll(cfg.DataDir, 0o755); errs[i] != nil {
 				return
 			}
@@ -320,7 +321,11 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		zkAddr, zkProc = s.zk.Addr, s.zk
+		addr, err := s.zk.Ready(60 * time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zkAddr, zkProc = addr, s.zk
 		cleanup = true
 	}
 

@@ -288,9 +288,13 @@ func runGoZK(t *testing.T, f goZKFlow, prefix string) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	zkAddr, err := s.zk.Ready(60 * time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var wg sync.WaitGroup
 	var sides [2]side
-	for i, addr := range []string{s.zk.Addr, zenAddr} {
+	for i, addr := range []string{zkAddr, zenAddr} {
 		wg.Add(1)
 		go func(i int, addr string) {
 			defer wg.Done()

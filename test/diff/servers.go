@@ -76,6 +76,49 @@ type ZK struct {
 	mu    sync.Mutex
 	log   bytes.Buffer
 	peers []*ZK
+	role  string // an ensemble's member under test: leader, follower, observer
+}
+
+// ensembleLimits are the initLimit and syncLimit (ticks of 200 ms) of the
+// test ensembles, zen's and ZooKeeper's: roomy, so that a busy machine
+// does not make a member drop out of the quorum in the middle of a
+// scenario (failure detection is not what the scenarios compare).
+var ensembleLimits = []string{"initLimit=50", "syncLimit=25"}
+
+// Ready waits until every member of an ensemble serves in its role again
+// (a scenario may have upset it: ZooKeeper 3.8.0 restarts a member on some
+// inputs) and returns the address of the member under test, which may have
+// moved. A standalone server's address is returned as is.
+func (z *ZK) Ready(timeout time.Duration) (string, error) {
+	if z.role == "" {
+		return z.Addr, nil
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		addr, ok := "", true
+		leaders := 0
+		for _, m := range append([]*ZK{z}, z.peers...) {
+			out, err := FourLetter(m.Addr, "srvr", 2*time.Second)
+			mode := regexp.MustCompile(`\nMode: (leader|follower|observer)\n`).FindStringSubmatch(out)
+			if err != nil && !isReset(err) || mode == nil {
+				ok = false
+				break
+			}
+			if mode[1] == "leader" {
+				leaders++
+			}
+			if mode[1] == z.role && addr == "" {
+				addr = m.Addr
+			}
+		}
+		if ok && leaders == 1 && addr != "" {
+			return addr, nil
+		}
+		if time.Now().After(deadline) {
+			return "", fmt.Errorf("the ZooKeeper ensemble does not serve with a %s", z.role)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 type zkLog struct{ z *ZK }
@@ -154,7 +197,7 @@ func StartZKEnsemble(v Variant, role string) (*ZK, error) {
 		}
 	}
 	for i := 1; i <= n; i++ {
-		extra := append([]string{"initLimit=10", "syncLimit=5"}, servers...)
+		extra := append(append([]string{}, ensembleLimits...), servers...)
 		if i > 3 {
 			extra = append(extra, "peerType=observer")
 		}
@@ -185,6 +228,7 @@ func StartZKEnsemble(v Variant, role string) (*ZK, error) {
 			chosen.peers = append(chosen.peers, z)
 		}
 	}
+	chosen.role = role
 	return chosen, nil
 }
 

@@ -219,7 +219,7 @@ func TestFLWConf(t *testing.T) {
 		"clientPort": port}
 	keys := []string{"clientPort", "dataDir", "dataLogDir", "serverId"}
 	if ensembleRole() != "" {
-		want["initLimit"], want["syncLimit"], want["electionAlg"] = "10", "5", "3"
+		want["initLimit"], want["syncLimit"], want["electionAlg"] = "50", "25", "3"
 		want["peerType"] = "0"
 		if ensembleRole() == "observer" {
 			want["peerType"] = "1"

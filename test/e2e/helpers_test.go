@@ -251,6 +251,9 @@ func serveEnsemble(t testing.TB, o opts, role string) *target {
 	}
 	ms := ztest.StartEnsemble(t, ztest.EnsembleSpec{Voters: 3, Observers: observers, Mod: func(cfg *engine.Config) {
 		o.zenConfig(cfg)
+		// Roomy limits (as StartZooKeeperEnsemble's): a busy machine must
+		// not make a member drop out of the quorum mid-test.
+		cfg.InitLimit, cfg.SyncLimit = 50, 25
 		if o.MetricsAddr != "" {
 			// One endpoint per member; the test reads the chosen one's.
 			cfg.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", ztest.FreePort(t))
