@@ -78,8 +78,15 @@ func (s *Server) reattach(c *conn, id int64, passwd []byte, timeout int32) bool 
 		s.pendingMu.Lock()
 		s.pendingRevalidates[id] = &pendingRevalidate{c: c, timeout: timeout}
 		s.pendingMu.Unlock()
+		// The new timeout is the session's from now on: later touches
+		// report it, and none that read the old one follows the
+		// revalidate (which sets it on the leader).
+		s.reportMu.Lock()
+		sess.timeout.Store(timeout)
 		b := proto.AppendLong([]byte{appRevalidate}, id)
-		s.driver.SendApp(s.leaderID(), proto.AppendInt(b, timeout))
+		b = proto.AppendInt(b, timeout)
+		s.driver.SendApp(s.leaderID(), proto.AppendLong(b, s.tr().LastZxid()))
+		s.reportMu.Unlock()
 		return true
 	}
 	s.bindSession(c, sess, timeout)

@@ -13,7 +13,8 @@ import (
 //
 //	appRequest     F→L a client write (or a follower-created session) to prep
 //	appTouch       F→L sessions with client activity since the last touch
-//	appRevalidate  F→L may this session reattach here? (and touch it)
+//	appRevalidate  F→L may this session reattach here? (and touch it; carries
+//	               the learner's applied zxid, which the leader waits for)
 //	appRevalidated L→F the answer
 //	appSync        F→L a client's sync: answer once you have seen everything
 //	appSynced      L→F answer; the learner replies after applying the commit
@@ -115,14 +116,19 @@ func (s *Server) App(from int64, payload []byte, commit int64) {
 			}
 		}
 	case appRevalidate:
-		id, timeout := r.Long(), r.Int()
-		ok := false
-		if sess := s.sessions.get(id); sess != nil && !sess.closing.Load() && r.Err() == nil {
-			sess.timeout.Store(timeout)
-			ok = s.sessions.touch(sess, s.now().UnixMilli())
+		rv := waitRevalidate{from: from, id: r.Long(), timeout: r.Int(), applied: r.Long()}
+		if r.Err() != nil {
+			return
 		}
-		b := proto.AppendLong([]byte{appRevalidated}, id)
-		s.driver.SendApp(from, proto.AppendBool(b, ok))
+		// The learner may have applied the session's creation before this
+		// leader did: answer once the leader has applied as much.
+		// (Wait first, then look, as syncReached does.)
+		s.pendingMu.Lock()
+		s.waitRevalidates = append(s.waitRevalidates, rv)
+		s.pendingMu.Unlock()
+		if s.tr().LastZxid() >= rv.applied {
+			s.recheckRevalidates()
+		}
 	case appRevalidated:
 		id, ok := r.Long(), r.Bool()
 		s.pendingMu.Lock()
@@ -157,19 +163,27 @@ func (s *Server) touchLoop() {
 		if s.isLeader() || !s.serving.Load() {
 			continue
 		}
-		touched := s.sessions.takeTouched()
-		if len(touched) == 0 {
-			continue
-		}
-		b := []byte{appTouch}
-		b = proto.AppendInt(b, int32(len(touched)))
-		for _, sess := range touched {
-			b = proto.AppendLong(b, sess.id)
-			b = proto.AppendInt(b, sess.timeout.Load())
-		}
-		if leader := s.leaderID(); leader != 0 {
-			s.driver.SendApp(leader, b)
-		}
+		s.reportTouches()
+	}
+}
+
+// reportTouches sends the sessions with client activity and their
+// timeouts to the leader.
+func (s *Server) reportTouches() {
+	s.reportMu.Lock()
+	defer s.reportMu.Unlock()
+	touched := s.sessions.takeTouched()
+	if len(touched) == 0 {
+		return
+	}
+	b := []byte{appTouch}
+	b = proto.AppendInt(b, int32(len(touched)))
+	for _, sess := range touched {
+		b = proto.AppendLong(b, sess.id)
+		b = proto.AppendInt(b, sess.timeout.Load())
+	}
+	if leader := s.leaderID(); leader != 0 {
+		s.driver.SendApp(leader, b)
 	}
 }
 
@@ -226,9 +240,50 @@ func (s *Server) syncReached(sid int64, xid int32, commit int64) {
 	}
 }
 
+// waitRevalidate is a learner's reattach question, held on the leader
+// until the leader has applied what the learner had.
+type waitRevalidate struct {
+	from, id, applied int64
+	timeout           int32
+}
+
+// recheckRevalidates answers the held reattach questions the applier has
+// caught up with.
+func (s *Server) recheckRevalidates() {
+	s.pendingMu.Lock()
+	if len(s.waitRevalidates) == 0 {
+		s.pendingMu.Unlock()
+		return
+	}
+	waiting := s.waitRevalidates
+	s.waitRevalidates = nil
+	s.pendingMu.Unlock()
+	applied := s.tr().LastZxid()
+	var still []waitRevalidate
+	for _, rv := range waiting {
+		if rv.applied > applied {
+			still = append(still, rv)
+			continue
+		}
+		ok := false
+		if sess := s.sessions.get(rv.id); sess != nil && !sess.closing.Load() {
+			sess.timeout.Store(rv.timeout)
+			ok = s.sessions.touch(sess, s.now().UnixMilli())
+		}
+		b := proto.AppendLong([]byte{appRevalidated}, rv.id)
+		s.driver.SendApp(rv.from, proto.AppendBool(b, ok))
+	}
+	if len(still) > 0 {
+		s.pendingMu.Lock()
+		s.waitRevalidates = append(s.waitRevalidates, still...)
+		s.pendingMu.Unlock()
+	}
+}
+
 // recheckSyncs retries the connections whose syncs wait for the applier
-// (called by it after each batch).
+// (called by it after each batch), and the held reattach questions.
 func (s *Server) recheckSyncs() {
+	s.recheckRevalidates()
 	s.pendingMu.Lock()
 	if len(s.waitSyncs) == 0 {
 		s.pendingMu.Unlock()

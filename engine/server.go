@@ -69,11 +69,17 @@ type Server struct {
 	pendingConnects    map[int64]*conn              // session id → connection awaiting createSession
 	pendingRevalidates map[int64]*pendingRevalidate // session id → reattach awaiting the leader
 	waitSyncs          []*conn                      // connections whose head sync waits for the applier
+	waitRevalidates    []waitRevalidate             // learners' reattach questions awaiting the leader's applier
 	sessions           *sessionTable
 	prop               *proposer
 	metrics            *metrics.Set
 	m                  *serverMetrics
 	httpSrv            *http.Server
+
+	// reportMu orders a learner's session reports to the leader: a touch
+	// carries the timeout it read, so one read before a reattach's new
+	// timeout must not reach the leader after that reattach's revalidate.
+	reportMu sync.Mutex
 
 	// submissions to the proposer
 	subMu     sync.Mutex

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -430,5 +431,82 @@ func TestGoZKSessionExpired(t *testing.T) {
 		case <-deadline:
 			t.Fatalf("no StateExpired; states %v", states)
 		}
+	}
+}
+
+// A session may be reattached, on the member that created it, the moment
+// its ConnectResponse arrives (on an ensemble member, before the leader
+// may have applied the session's creation itself).
+func TestReattachRightAfterCreate(t *testing.T) {
+	s := start(t)
+	for i := 0; i < 30; i++ {
+		a := dial(t, s.Addr)
+		b2, err := dialAs(t, s.Addr, a.SessionID, a.Passwd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b2.Resp.SessionID != a.SessionID || b2.Resp.Timeout == 0 {
+			t.Fatalf("reattach %d right after the session's creation refused: %+v", i, b2.Resp)
+		}
+		b2.ok(proto.OpCloseSession, nil)
+	}
+}
+
+// A reattach that asks for a shorter timeout gets it: once the new
+// connection goes quiet, the session expires after the granted timeout,
+// however recently the old connection was active. (A ZooKeeper 3.8.0
+// ensemble mostly keeps the creation timeout, although its ConnectResponse
+// granted the new one; zen does what a standalone ZooKeeper does.)
+func TestReattachShorterTimeoutApplies(t *testing.T) {
+	if againstZK() && ensembleRole() != "" {
+		t.Skip("a ZooKeeper 3.8.0 ensemble keeps the creation timeout after a reattach (see above)")
+	}
+	s := serve(t, opts{MaxSessionTimeout: 20 * time.Second})
+	const n = 20
+	w := dial(t, s.Addr)
+	w.keepAlive()
+	w.ok(proto.OpAddWatch, addWatchBody("/", proto.AddWatchPersistentRecursive))
+	var deleted []string
+	for i := 0; i < n; i++ {
+		p := "/e" + itoa(int32(i))
+		r, err := ztest.DialRaw(s.Addr, 20000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		a := &rc{Raw: r, t: t}
+		if a.Timeout != 20000 {
+			t.Fatalf("timeout %d", a.Timeout)
+		}
+		// Active on the old connection, then straight to a new one with
+		// a 1 s timeout, then quiet.
+		a.ok(proto.OpCreate, createBody(p, nil, openACL, proto.FlagEphemeral))
+		r2, err := ztest.DialRawSession(s.Addr, 1000, a.SessionID, a.Passwd, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r2.Resp.SessionID != a.SessionID || r2.Resp.Timeout != 1000 {
+			t.Fatalf("reattach %+v", r2.Resp)
+		}
+		r2.Close()
+		deleted = append(deleted, ev(proto.EventNodeDeleted, p))
+	}
+	// The old 20 s timeout would keep them well past this. (Sessions in
+	// the same expiry bucket go in any order.)
+	var got []event
+	deadline := time.Now().Add(8 * time.Second)
+	for len(got) < n && time.Now().Before(deadline) {
+		if _, isReply, err := w.readOne(time.Until(deadline)); err != nil || isReply {
+			break
+		}
+		for _, e := range w.takeEvents() {
+			if e.Type == proto.EventNodeDeleted {
+				got = append(got, e)
+			}
+		}
+	}
+	slices.Sort(deleted)
+	if got := sortEvents(got); !evEq(got, deleted...) {
+		t.Fatalf("events %v, want %q", got, deleted)
 	}
 }
