@@ -22,7 +22,11 @@ func (s *Server) Apply(batch []zab.Proposal) {
 		// its connection's queue (otherwise its reply is lost and the
 		// session's queue stalls for good).
 		s.recheckSyncs()
+		// A txn's notifications go out as one: a ping answered on an
+		// event loop waits for them (see fireMu).
+		s.fireMu.Lock()
 		res, err := s.tr().Apply(p.Data)
+		s.fireMu.Unlock()
 		if err != nil {
 			s.fatal(fmt.Errorf("applying txn %#x: %w", p.Zxid, err))
 			return

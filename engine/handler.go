@@ -103,11 +103,15 @@ func (s *Server) Frame(nc *netpoll.Conn, p []byte) bool {
 	switch {
 	case h.Type == proto.OpPing:
 		// Pings are answered at once: clients do not order them against
-		// other replies, and a prompt answer keeps the session alive.
+		// other replies, and a prompt answer keeps the session alive. But
+		// never between two notifications of one txn: a client that
+		// pings to collect a txn's events gets all of them first.
+		s.fireMu.Lock()
 		buf, start := proto.BeginFrame(c.loopScratch.buf[:0])
 		buf = proto.AppendReplyHeader(buf, proto.XidPing, c.replyZxid(), proto.ErrOk)
 		c.loopScratch.buf = proto.EndFrame(buf, start)
 		c.write(c.loopScratch.buf, 1)
+		s.fireMu.Unlock()
 		s.observe(c, h.Type, h.Xid, now)
 		return true
 	case h.Type == proto.OpReconfig && !validReconfig(body):

@@ -76,6 +76,10 @@ type Server struct {
 	m                  *serverMetrics
 	httpSrv            *http.Server
 
+	// fireMu is held by the applier while a txn applies (and fires its
+	// watches), and by an event loop answering a ping.
+	fireMu sync.Mutex
+
 	// reportMu orders a learner's session reports to the leader: a touch
 	// carries the timeout it read, so one read before a reattach's new
 	// timeout must not reach the leader after that reattach's revalidate.

@@ -573,3 +573,82 @@ func TestWatchesThroughGoZK(t *testing.T) {
 		t.Fatalf("child watch %+v", e)
 	}
 }
+
+// A txn's notifications reach a connection together: a ping answered while
+// the txn fires its watches comes before all of them or after all of them,
+// never between two. (A client may ping to collect a txn's events.)
+func TestPingNeverSplitsATxnsNotifications(t *testing.T) {
+	s := start(t)
+	w := dial(t, s.Addr)
+	wr := dial(t, s.Addr)
+	const n = 200
+	var ops []proto.MultiOp
+	for round := 0; round < 5; round++ {
+		ops = ops[:0]
+		for i := 0; i < n; i++ {
+			p := "/p" + itoa(int32(i))
+			wr.ok(proto.OpCreate, createBody(p, nil, openACL, 0))
+			w.ok(proto.OpExists, pathWatch(p, true))
+			ops = append(ops, proto.MultiOp{Type: proto.OpDelete, Path: b(p), Version: -1})
+		}
+		w.log = nil
+		// Pings stream in while one multi deletes every watched node.
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if w.Send(proto.XidPing, proto.OpPing, nil) != nil {
+					return
+				}
+				time.Sleep(20 * time.Microsecond)
+			}
+		}()
+		wr.ok(proto.OpMulti, multiBody(ops...))
+		for got := 0; got < n; {
+			_, isReply, err := w.readOne(5 * time.Second)
+			if err != nil {
+				t.Fatalf("round %d: reading after %d events: %v", round, got, err)
+			}
+			if !isReply {
+				got++
+			}
+		}
+		close(stop)
+		<-done
+		// The pings answered while the events came are before the first
+		// event or after the last one.
+		first, last := -1, -1
+		for i, l := range w.log {
+			if strings.HasPrefix(l, "e") {
+				if first < 0 {
+					first = i
+				}
+				last = i
+			}
+		}
+		for i := first; i <= last; i++ {
+			if !strings.HasPrefix(w.log[i], "e") {
+				t.Fatalf("round %d: %s arrived between two notifications of one txn (frame %d of %d..%d)", round, w.log[i], i, first, last)
+			}
+		}
+		// Collect the remaining ping replies before the next round.
+		if err := w.Send(w.next(), proto.OpSync, pathOnly("/")); err != nil {
+			t.Fatal(err)
+		}
+		for {
+			rep, isReply, err := w.readOne(5 * time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if isReply && rep.Hdr.Xid == w.xid {
+				break
+			}
+		}
+	}
+}
