@@ -10,23 +10,27 @@ import (
 	"github.com/zen-coord/zen/proto"
 )
 
-// Snapshot format (version 1). Integers are varints (encoding/binary:
+// Snapshot format (version 2). Integers are varints (encoding/binary:
 // uvarint for lengths, counts and ids, zig-zag varint for values); strings
 // and byte strings are a uvarint length followed by the bytes.
 //
-//	header   "zentree\n" uvarint(version=1) varint(Z0)
+//	header   "zentree\n" uvarint(version=2) varint(Z0) uvarint(#nodes hint)
 //	records  until the end record, each a tag byte and its fields:
 //	  'A' ACL list   uvarint(id) uvarint(n) n×{varint(perms) str(scheme) str(id)}
 //	                 ids are 0,1,2,... in order; defined before first use
 //	  'N' node       str(path) byte(flags: 1=null data) [bytes(data) if not null]
 //	                 uvarint(acl id) varint(czxid mzxid pzxid ctime mtime owner
 //	                 lastZxid version aversion childCreates)
+//	                 uvarint(#children hint)
 //	  'P' pre-image  varint(session) uvarint(n) n×str(path)
 //	  'S' session    varint(id) varint(timeout) varint(lastZxid)
 //	  'E' end        uvarint(#nodes) uvarint(#acl lists) uvarint(#sessions)
 //	                 uvarint(#pre-image records)
 //
-// Children sets, counters and indexes are not stored; Load rebuilds them.
+// Children sets, counters and indexes are not stored; Load rebuilds them,
+// sizing its maps from the hints (counts seen while writing; a fuzzy
+// snapshot's may be off, so they size maps and are never trusted as
+// counts). Version 1 is version 2 without the hints; Load reads both.
 // Compression and checksums are the caller's.
 //
 // Ephemeral pre-image. Per-node gating makes replay converge for every
@@ -42,7 +46,13 @@ import (
 
 const (
 	snapMagic   = "zentree\n"
-	snapVersion = 1
+	snapVersion = 2
+	// snapVersionNoHints is the previous format, still loaded.
+	snapVersionNoHints = 1
+	// maxSizeHint caps the node count a header hint can presize for (a
+	// damaged hint is found only at the end of the stream, after the maps
+	// are made); children hints together never exceed the node hint.
+	maxSizeHint = 1 << 22
 
 	tagACL      = 'A'
 	tagNode     = 'N'
@@ -76,6 +86,7 @@ func (t *Tree) writeSnapshot(w io.Writer, between func(i int)) (zxid int64, err 
 	buf = append(buf, snapMagic...)
 	buf = binary.AppendUvarint(buf, snapVersion)
 	buf = binary.AppendVarint(buf, z0)
+	buf = binary.AppendUvarint(buf, uint64(t.NodeCount()))
 	if _, err := bw.Write(buf); err != nil {
 		return z0, err
 	}
@@ -86,6 +97,7 @@ func (t *Tree) writeSnapshot(w io.Writer, between func(i int)) (zxid int64, err 
 
 	aclIDs := make(map[*aclEntry]uint64)
 	var recs []node
+	var kids []int // each record's children count, read under the lock
 	nodes := 0
 	for i := range t.stripes {
 		if between != nil {
@@ -95,6 +107,7 @@ func (t *Tree) writeSnapshot(w io.Writer, between func(i int)) (zxid int64, err 
 		s.mu.RLock()
 		for _, n := range s.nodes {
 			recs = append(recs, *n)
+			kids = append(kids, len(n.children))
 			recs[len(recs)-1].children = nil // not to be read outside the lock
 		}
 		s.mu.RUnlock()
@@ -129,6 +142,7 @@ func (t *Tree) writeSnapshot(w io.Writer, between func(i int)) (zxid int64, err 
 				int64(n.version), int64(n.aversion), int64(n.childCreates)} {
 				buf = binary.AppendVarint(buf, v)
 			}
+			buf = binary.AppendUvarint(buf, uint64(kids[j]))
 			if _, err := bw.Write(buf); err != nil {
 				return z0, err
 			}
@@ -136,6 +150,7 @@ func (t *Tree) writeSnapshot(w io.Writer, between func(i int)) (zxid int64, err 
 		}
 		clear(recs)
 		recs = recs[:0]
+		kids = kids[:0]
 	}
 
 	if between != nil {
@@ -236,6 +251,9 @@ type snapReader struct {
 	r       *bufio.Reader
 	err     error
 	scratch []byte
+	// childBudget is how many children entries presized sets may still
+	// take (see maxSizeHint).
+	childBudget uint64
 }
 
 func (sr *snapReader) fail(format string, args ...any) {
@@ -341,12 +359,24 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 	if _, err := io.ReadFull(br, magic[:]); err != nil || string(magic[:]) != snapMagic {
 		return nil, 0, fmt.Errorf("%w: missing header", errSnap)
 	}
-	if v := sr.uvarint(); sr.err == nil && v != snapVersion {
+	v := sr.uvarint()
+	if sr.err == nil && v != snapVersion && v != snapVersionNoHints {
 		return nil, 0, fmt.Errorf("%w: unsupported version %d", errSnap, v)
 	}
+	hints := v == snapVersion
 	z0 := sr.varint()
 
 	t = newEmpty()
+	if hints {
+		// Presized stripe maps: no rehashing while the nodes go in.
+		if n := min(sr.uvarint(), maxSizeHint); n > 0 && sr.err == nil {
+			sr.childBudget = n
+			per := int(n/nStripes + n/(4*nStripes) + 1)
+			for i := range t.stripes {
+				t.stripes[i].nodes = make(map[string]*node, per)
+			}
+		}
+	}
 	var acls []*aclEntry
 	nodes, sessions, pres := uint64(0), uint64(0), uint64(0)
 	held := make(map[string]int64)
@@ -367,7 +397,7 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 			// This reference is the definition's; dropped after loading.
 			acls = append(acls, t.acls.intern(list))
 		case tag == tagNode:
-			t.loadNode(sr, acls)
+			t.loadNode(sr, acls, hints)
 			nodes++
 		case tag == tagPreImage:
 			id, n := sr.varint(), sr.uvarint()
@@ -426,7 +456,7 @@ func Load(r io.Reader) (t *Tree, zxid int64, err error) {
 }
 
 // loadNode reads one node record and inserts it.
-func (t *Tree) loadNode(sr *snapReader, acls []*aclEntry) {
+func (t *Tree) loadNode(sr *snapReader, acls []*aclEntry, hints bool) {
 	n := &node{path: sr.str()}
 	flags := sr.byte()
 	n.null = flags&1 != 0
@@ -445,6 +475,14 @@ func (t *Tree) loadNode(sr *snapReader, acls []*aclEntry) {
 	n.czxid, n.mzxid, n.pzxid = sr.varint(), sr.varint(), sr.varint()
 	n.ctime, n.mtime, n.owner, n.lastZxid = sr.varint(), sr.varint(), sr.varint(), sr.varint()
 	n.version, n.aversion, n.childCreates = sr.int32(), sr.int32(), sr.int32()
+	if hints {
+		// The set linkChild fills, presized (an empty one is harmless:
+		// only its length is read).
+		if k := sr.uvarint(); k > 0 && k <= sr.childBudget {
+			sr.childBudget -= k
+			n.children = make(map[string]struct{}, k)
+		}
+	}
 	if sr.err != nil {
 		return
 	}

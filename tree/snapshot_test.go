@@ -2,11 +2,13 @@ package tree
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
 	"sort"
@@ -407,4 +409,69 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	c.calls++
 	c.max = max(c.max, len(p))
 	return c.buf.Write(p)
+}
+
+// A version-1 snapshot (no size hints), written by the code before
+// version 2, still loads: testdata/snapshot-v1.bin is the snapshot of
+// newGen(7)'s first 400 entries.
+func TestLoadVersion1Snapshot(t *testing.T) {
+	snap, err := os.ReadFile("testdata/snapshot-v1.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := binary.Uvarint(snap[len(snapMagic):]); v != snapVersionNoHints {
+		t.Fatalf("golden file is version %d", v)
+	}
+	g := newGen(7)
+	a := New()
+	for _, e := range g.entries(400) {
+		mustApply(t, a, e)
+	}
+	b, z, err := Load(bytes.NewReader(snap))
+	if err != nil || z != a.LastZxid() {
+		t.Fatalf("Load: %v, zxid %#x want %#x", err, z, a.LastZxid())
+	}
+	sameTree(t, a, b)
+	for _, e := range g.entries(300) {
+		mustApply(t, a, e)
+		mustApply(t, b, e)
+	}
+	sameTree(t, a, b)
+}
+
+// The size hints only size maps: a snapshot whose header hint is zero,
+// tiny or absurd loads the same tree.
+func TestSnapshotHintsAreOnlyHints(t *testing.T) {
+	g := newGen(8)
+	a := New()
+	for _, e := range g.entries(1500) {
+		mustApply(t, a, e)
+	}
+	var buf bytes.Buffer
+	if _, err := a.WriteSnapshot(&buf); err != nil {
+		t.Fatal(err)
+	}
+	snap := buf.Bytes()
+	// header: magic, uvarint(version), varint(z0), uvarint(node hint)
+	off := len(snapMagic)
+	v, n := binary.Uvarint(snap[off:])
+	if v != snapVersion {
+		t.Fatalf("writes version %d", v)
+	}
+	off += n
+	_, n = binary.Varint(snap[off:])
+	off += n
+	hint, n := binary.Uvarint(snap[off:])
+	if int(hint) != a.NodeCount() {
+		t.Fatalf("node hint %d, tree has %d", hint, a.NodeCount())
+	}
+	for _, h := range []uint64{0, 1, 1 << 40, 1<<64 - 1} {
+		alt := binary.AppendUvarint(slices.Clone(snap[:off]), h)
+		alt = append(alt, snap[off+n:]...)
+		b, _, err := Load(bytes.NewReader(alt))
+		if err != nil {
+			t.Fatalf("hint %d: %v", h, err)
+		}
+		sameTree(t, a, b)
+	}
 }
