@@ -325,6 +325,9 @@ var (
 	// servers must use this form, the values are not compared.
 	versionRe = regexp.MustCompile(`^Zookeeper version: [^,]+, built on \d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$`)
 	digitsRe  = regexp.MustCompile(`[0-9]+`)
+	// learnerKeyRe matches the server id in mntr's per-learner keys
+	// (zk_avg_2_learner_handler_qp_size, ...).
+	learnerKeyRe = regexp.MustCompile(`^(zk_(?:avg|min|max|cnt|sum)_)\d+_(learner_handler_qp_)`)
 )
 
 func (r *Runner) norm4lw(cmd, mode, out string) []string {
@@ -414,6 +417,9 @@ func (r *Runner) norm4lw(cmd, mode, out string) []string {
 			if i := strings.IndexAny(l, "\t="); i >= 0 {
 				k = l[:i]
 			}
+			// A leader's per-learner keys carry the learners' server
+			// ids, which depend on who won the election.
+			k = learnerKeyRe.ReplaceAllString(k, "${1}<learner>_${2}")
 			if k != "" && !seen[k] {
 				seen[k] = true
 				res = append(res, k)
