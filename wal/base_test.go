@@ -234,10 +234,8 @@ func TestFloorEntriesHideUnsyncedBatch(t *testing.T) {
 	if err := l.Append(makeBatch(1, 5, 20, 0)); err != nil {
 		t.Fatal(err)
 	}
-	bfs.armed.Store(true)
-	done := make(chan error)
-	go func() { done <- l.Append(makeBatch(6, 5, 20, 1)) }()
-	<-bfs.reached // applied, fsync blocked
+	done, release := appendBlockedInSync(t, l, bfs, makeBatch(6, 5, 20, 1))
+	defer release() // before the deferred Close, which waits for the Append
 	if f, err := l.Floor(100); err != nil || f != 5 {
 		t.Fatalf("Floor(100) = %d, %v during the fsync of 6..10", f, err)
 	}
@@ -250,7 +248,7 @@ func TestFloorEntriesHideUnsyncedBatch(t *testing.T) {
 	if es, err := l.Entries(5, 100); err != nil || len(es) != 0 {
 		t.Fatalf("Entries(5) shows %d entries (%v) during the fsync of 6..10", len(es), err)
 	}
-	close(bfs.release)
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/cockroachdb/pebble/v2/vfs"
 )
@@ -217,6 +218,36 @@ func (f *blockingSyncFile) wait() {
 func (f *blockingSyncFile) Sync() error     { f.wait(); return f.File.Sync() }
 func (f *blockingSyncFile) SyncData() error { f.wait(); return f.File.SyncData() }
 
+// appendBlockedInSync starts Append(batch) in a goroutine and returns once
+// Pebble shows the batch's last entry to its own reads while the WAL fsync
+// is still blocked. release unblocks the fsync (idempotent); done yields
+// Append's result. Pebble's WAL writer may start the fsync before the
+// committing goroutine has applied the batch to the memtable, hence the
+// wait for visibility.
+func appendBlockedInSync(t *testing.T, l *Log, bfs *blockingSyncFS, batch []Entry) (done <-chan error, release func()) {
+	t.Helper()
+	var once sync.Once
+	release = func() { once.Do(func() { close(bfs.release) }) }
+	bfs.armed.Store(true)
+	ch := make(chan error, 1)
+	go func() { ch <- l.Append(batch) }()
+	<-bfs.reached
+	last := batch[len(batch)-1].Zxid
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, closer, err := l.db.Get(logKeyAfter(last - 1))
+		if err == nil {
+			closer.Close()
+			return ch, release
+		}
+		if time.Now().After(deadline) {
+			release()
+			t.Fatalf("Pebble does not show the unsynced entry %d (%v): the test no longer tests anything", last, err)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // Pebble makes a batch readable before its fsync returns; Iterate must not
 // show it until Append has returned.
 func TestIterateHidesUnsyncedBatch(t *testing.T) {
@@ -226,22 +257,14 @@ func TestIterateHidesUnsyncedBatch(t *testing.T) {
 	if err := l.Append(makeBatch(1, 5, 20, 0)); err != nil {
 		t.Fatal(err)
 	}
-	bfs.armed.Store(true)
-	done := make(chan error)
-	go func() { done <- l.Append(makeBatch(6, 5, 20, 1)) }()
-	<-bfs.reached // the batch is applied; its fsync is blocked
+	done, release := appendBlockedInSync(t, l, bfs, makeBatch(6, 5, 20, 1))
+	defer release() // before the deferred Close, which waits for the Append
 
-	// The raw store already shows the unsynced batch...
-	if _, closer, err := l.db.Get(logKeyAfter(9)); err != nil {
-		t.Fatalf("Pebble does not show the unsynced entry (%v): this test no longer tests anything", err)
-	} else {
-		closer.Close()
-	}
-	// ...but the Log does not.
+	// Pebble shows the unsynced batch; the Log does not.
 	if got := readAll(t, l, 0); len(got) != 5 || l.LastZxid() != 5 {
 		t.Fatalf("Iterate shows %d entries before the fsync returned", len(got))
 	}
-	close(bfs.release)
+	release()
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
