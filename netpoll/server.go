@@ -84,7 +84,11 @@ type Server struct {
 
 	booted chan struct{}
 	done   chan error
-	addr   string
+
+	addr string
+
+	stopOnce sync.Once
+	stopErr  error
 
 	ipMu  sync.Mutex
 	perIP map[netip.Addr]int
@@ -136,18 +140,37 @@ func (s *Server) Addr() string { return s.addr }
 
 // Stop closes every connection and the listener. It waits at most a few
 // seconds: a peer that stopped reading cannot hold the shutdown up.
+//
+// gnet's Engine.Stop signals the shutdown at once but then polls for its end
+// every 500 ms; gnet.Run returns as soon as the loops have exited and the
+// listener is closed, so Stop waits for that instead. Later calls return
+// the first call's result.
 func (s *Server) Stop() error {
+	s.stopOnce.Do(func() { s.stopErr = s.stop() })
+	return s.stopErr
+}
+
+func (s *Server) stop() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	err := s.eng.Stop(ctx)
+	defer cancel() // also ends the Engine.Stop goroutine's polling
+	stopped := make(chan error, 1)
+	go func() { stopped <- s.eng.Stop(ctx) }()
 	select {
-	case <-s.done:
-	case <-time.After(5 * time.Second):
-		if err == nil {
-			err = errors.New("netpoll: event loops did not stop within 5s")
+	case err := <-s.done:
+		return err
+	case err := <-stopped:
+		// Engine.Stop ended first: it could not signal (err set), or it saw
+		// the shutdown state before Run returned; wait for Run either way.
+		select {
+		case <-s.done:
+			return err
+		case <-ctx.Done():
+			if err == nil {
+				err = errors.New("netpoll: event loops did not stop within 5s")
+			}
+			return err
 		}
 	}
-	return err
 }
 
 // CountConnections is the number of open connections.

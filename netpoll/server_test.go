@@ -262,3 +262,39 @@ func TestFrameFalseCloses(t *testing.T) {
 		t.Fatal("connection stayed open")
 	}
 }
+
+// Stop returns only once the engine is down: open connections are closed
+// (their Closed callbacks have run), the listener refuses new ones, and a
+// second Stop does not hang.
+func TestStopClosesEverything(t *testing.T) {
+	e := &echo{}
+	s := start(t, Config{MaxFrame: 100}, e)
+	conns := []net.Conn{dial(t, s.Addr()), dial(t, s.Addr())}
+	for _, c := range conns {
+		c.Write(frame("x"))
+		if got := readFrame(t, c); got != "x" {
+			t.Fatalf("echo: %q", got)
+		}
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	e.mu.Lock()
+	closed := e.closed
+	e.mu.Unlock()
+	if closed != len(conns) {
+		t.Fatalf("Closed called %d times by the time Stop returned, want %d", closed, len(conns))
+	}
+	for _, c := range conns {
+		if n, err := c.Read(make([]byte, 1)); err == nil {
+			t.Fatalf("connection still open after Stop (read %d bytes)", n)
+		}
+	}
+	if c, err := net.DialTimeout("tcp", s.Addr(), time.Second); err == nil {
+		c.Close()
+		t.Fatal("listener still accepts after Stop")
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+}
