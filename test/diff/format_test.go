@@ -22,3 +22,24 @@ func TestMntrKeysIgnoreLearnerIDs(t *testing.T) {
 		t.Fatalf("keys %q", c)
 	}
 }
+
+func TestOracleTimedOutFirst(t *testing.T) {
+	step := "s1 create /e x flags=ephemeral"
+	zk := []string{"s1 connect", "  <- connected", step, "  <- timeout (nothing within 4s)", "s2 exists /e"}
+	zen := []string{"s1 connect", "  <- connected", step, `  <- reply create xid=1 zx=+3 err=0 path="~/e"`, "s2 exists /e"}
+	if !oracleTimedOutFirst(zk, zen) {
+		t.Error("ZooKeeper's timeout where zen replied: want a rerun")
+	}
+	if oracleTimedOutFirst(zen, zk) {
+		t.Error("zen's timeout where ZooKeeper replied is zen's difference: want no rerun")
+	}
+	later := slices.Clone(zen)
+	later[4] = "s2 get /e"
+	zkLater := append(slices.Clone(zk[:3]), zen[3], "s2 exists /e", "  <- timeout (nothing within 4s)")
+	if oracleTimedOutFirst(zkLater, later) {
+		t.Error("the transcripts part first at a step line, not at a timeout: want no rerun")
+	}
+	if oracleTimedOutFirst(zk, zk) {
+		t.Error("equal transcripts: want no rerun")
+	}
+}
