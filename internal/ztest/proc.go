@@ -118,6 +118,59 @@ func (w lockedWriter) Write(b []byte) (int, error) {
 	return w.p.Log.Write(b)
 }
 
+// baseConfig is the zoo.cfg every server a test starts has, on dir's data
+// directory and port, before the caller's lines (a later key wins, in
+// ZooKeeper's java.util.Properties as in zen).
+func baseConfig(dir string, port int) []string {
+	return []string{
+		"tickTime=200",
+		"dataDir=" + filepath.Join(dir, "data"),
+		"clientPort=" + strconv.Itoa(port),
+		"clientPortAddress=127.0.0.1",
+		"4lw.commands.whitelist=*",
+		"maxClientCnxns=0",
+		"admin.enableServer=false",
+	}
+}
+
+// writeZooCfg writes lines as dir/zoo.cfg (making dir) and returns its path.
+func writeZooCfg(t testing.TB, dir string, lines []string) string {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "zoo.cfg")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// spawn starts cmd as the server named what that will listen on addr with
+// its files in dir, keeping its output in Log. At test end the process is
+// killed if it still runs, and its output is logged if the test failed.
+func spawn(t testing.TB, cmd *exec.Cmd, addr, dir, what string) *Proc {
+	t.Helper()
+	p := &Proc{Cmd: cmd, Addr: addr, Dir: dir, Log: &bytes.Buffer{}, done: make(chan struct{})}
+	cmd.Stdout = lockedWriter{p}
+	cmd.Stderr = lockedWriter{p}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.err = cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() {
+		select {
+		case <-p.done:
+		default:
+			p.Kill()
+		}
+		if t.Failed() {
+			t.Logf("%s log (%s):\n%s", what, dir, p.Output())
+		}
+	})
+	return p
+}
+
 // StartZenProc runs `zen server --config` with cfgLines (a zoo.cfg; dataDir
 // and clientPort are filled in) in dir, waits until it answers ruok, and
 // kills it at test end. env adds environment variables.
@@ -126,40 +179,10 @@ func StartZenProc(t testing.TB, bin, dir string, port int, cfgLines []string, en
 	if port == 0 {
 		port = FreePort(t)
 	}
-	cfg := append([]string{
-		"tickTime=200",
-		"dataDir=" + filepath.Join(dir, "data"),
-		"clientPort=" + strconv.Itoa(port),
-		"clientPortAddress=127.0.0.1",
-		"4lw.commands.whitelist=*",
-		"maxClientCnxns=0",
-	}, cfgLines...)
-	cfgPath := filepath.Join(dir, "zoo.cfg")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := &Proc{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.Cmd = exec.Command(bin, "server", "--config", cfgPath)
-	p.Cmd.Env = append(os.Environ(), env...)
-	p.Cmd.Stdout = lockedWriter{p}
-	p.Cmd.Stderr = lockedWriter{p}
-	if err := p.Cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { p.err = p.Cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.Kill()
-		}
-		if t.Failed() {
-			t.Logf("zen log (%s):\n%s", dir, p.Output())
-		}
-	})
+	cfg := append(baseConfig(dir, port), cfgLines...)
+	cmd := exec.Command(bin, "server", "--config", writeZooCfg(t, dir, cfg))
+	cmd.Env = append(os.Environ(), env...)
+	p := spawn(t, cmd, fmt.Sprintf("127.0.0.1:%d", port), dir, "zen")
 	if !WaitRuok(p.Addr, 20*time.Second, p.done) {
 		t.Fatalf("zen did not come up on %s:\n%s", p.Addr, p.Output())
 	}

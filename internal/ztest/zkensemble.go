@@ -1,10 +1,8 @@
 package ztest
 
 import (
-	"bytes"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -42,48 +40,14 @@ func StartZooKeeperEnsemble(t testing.TB, voters, observers int, jvmProps []stri
 		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(strconv.Itoa(i)+"\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cfg := []string{
-			"tickTime=200",
-			// Roomy limits: a busy machine must not make a member drop
-			// out of the quorum in the middle of a test.
-			"initLimit=50",
-			"syncLimit=25",
-			"dataDir=" + data,
-			fmt.Sprintf("clientPort=%d", port),
-			"clientPortAddress=127.0.0.1",
-			"4lw.commands.whitelist=*",
-			"maxClientCnxns=0",
-			"admin.enableServer=false",
-		}
+		// Roomy limits: a busy machine must not make a member drop out of
+		// the quorum in the middle of a test.
+		cfg := []string{"initLimit=50", "syncLimit=25"}
 		if i > voters {
 			cfg = append(cfg, "peerType=observer")
 		}
 		cfg = append(append(cfg, servers...), cfgLines...)
-		cfgPath := filepath.Join(dir, "zoo.cfg")
-		if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		p := &Proc{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: &bytes.Buffer{}, done: make(chan struct{})}
-		args := []string{"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", ZooKeeperClasspath,
-			"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"}
-		for _, prop := range jvmProps {
-			args = append(args, "-D"+prop)
-		}
-		args = append(args, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
-		p.Cmd = exec.Command("java", args...)
-		p.Cmd.Stdout = lockedWriter{p}
-		p.Cmd.Stderr = lockedWriter{p}
-		if err := p.Cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		go func() { p.err = p.Cmd.Wait(); close(p.done) }()
-		t.Cleanup(func() {
-			select {
-			case <-p.done:
-			default:
-				p.Kill()
-			}
-		})
+		p := spawn(t, zkCommand(t, dir, port, true, jvmProps, cfg), "127.0.0.1:"+strconv.Itoa(port), dir, "ZooKeeper")
 		procs = append(procs, p)
 	}
 	deadline := time.Now().Add(90 * time.Second)

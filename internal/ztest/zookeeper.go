@@ -1,11 +1,9 @@
 package ztest
 
 import (
-	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -39,38 +37,78 @@ func StartZooKeeper(t testing.TB, extra ...string) *Proc {
 	RequireZooKeeper(t)
 	dir := t.TempDir()
 	port := FreePort(t)
-	cfg := append([]string{
-		"tickTime=200",
-		"dataDir=" + filepath.Join(dir, "data"),
-		fmt.Sprintf("clientPort=%d", port),
-		"clientPortAddress=127.0.0.1",
-		"4lw.commands.whitelist=*",
-		"maxClientCnxns=0",
-		"admin.enableServer=false",
-	}, extra...)
-	cfgPath := filepath.Join(dir, "zoo.cfg")
-	if err := os.WriteFile(cfgPath, []byte(strings.Join(cfg, "\n")+"\n"), 0o644); err != nil {
-		t.Fatal(err)
+	return startZooKeeper(t, dir, port, zkCommand(t, dir, port, false, nil, extra))
+}
+
+// StartZooKeeperOpts runs a real standalone Apache ZooKeeper like
+// StartZooKeeper, with extra Java system properties (jvmProps, each
+// "name=value", passed as -Dname=value) and extra zoo.cfg lines (which
+// override the defaults: a later key wins in java.util.Properties), in a
+// JVM that starts fast rather than runs fast. The process is killed at test
+// end.
+func StartZooKeeperOpts(t testing.TB, jvmProps []string, cfgLines ...string) *Proc {
+	t.Helper()
+	RequireZooKeeper(t)
+	dir := t.TempDir()
+	port := FreePort(t)
+	return startZooKeeper(t, dir, port, zkCommand(t, dir, port, true, jvmProps, cfgLines))
+}
+
+// StartZooKeeperAt is StartZooKeeper on a data dir and port the caller
+// chooses (port 0: a free one), so that a test can kill ZooKeeper and start
+// it again on the same state and address.
+func StartZooKeeperAt(t testing.TB, dir string, port int, extra ...string) *Proc {
+	t.Helper()
+	RequireZooKeeper(t)
+	if port == 0 {
+		port = FreePort(t)
 	}
-	p := &Proc{Addr: fmt.Sprintf("127.0.0.1:%d", port), Dir: dir, Log: &bytes.Buffer{}, done: make(chan struct{})}
-	p.Cmd = exec.Command("java", "-Xmx512m", "-cp", ZooKeeperClasspath,
-		"-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
-		"org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
-	p.Cmd.Stdout = lockedWriter{p}
-	p.Cmd.Stderr = lockedWriter{p}
-	if err := p.Cmd.Start(); err != nil {
-		t.Fatal(err)
+	return startZooKeeper(t, dir, port, zkCommand(t, dir, port, false, nil, extra))
+}
+
+// zkCommand writes dir/zoo.cfg (baseConfig plus cfgLines) and returns the
+// java command that runs ZooKeeper on it. lean trades the JIT's peak speed
+// for a quick start and a small heap; jvmProps are "name=value" system
+// properties.
+func zkCommand(t testing.TB, dir string, port int, lean bool, jvmProps, cfgLines []string) *exec.Cmd {
+	t.Helper()
+	cfgPath := writeZooCfg(t, dir, append(baseConfig(dir, port), cfgLines...))
+	args := []string{"-Xmx512m"}
+	if lean {
+		args = []string{"-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"}
 	}
-	go func() { p.err = p.Cmd.Wait(); close(p.done) }()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.Kill()
-		}
-	})
-	if !WaitRuok(p.Addr, 60*time.Second, p.done) {
+	args = append(args, "-cp", ZooKeeperClasspath, "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
+	for _, prop := range jvmProps {
+		args = append(args, "-D"+prop)
+	}
+	args = append(args, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+	return exec.Command("java", args...)
+}
+
+// startZooKeeper starts cmd as ZooKeeper on 127.0.0.1:port and waits until
+// it serves clients (srvr shows a Mode: ZooKeeper answers ruok before it
+// serves, and a custom whitelist may leave ruok out while srvr is always
+// enabled).
+func startZooKeeper(t testing.TB, dir string, port int, cmd *exec.Cmd) *Proc {
+	t.Helper()
+	p := spawn(t, cmd, "127.0.0.1:"+strconv.Itoa(port), dir, "ZooKeeper")
+	if !WaitServingProc(p, 60*time.Second) {
 		t.Fatalf("ZooKeeper did not come up on %s:\n%s", p.Addr, p.Output())
 	}
 	return p
+}
+
+// WaitServing polls the srvr 4lw until the server says it serves clients
+// (a "Mode:" line). ZooKeeper answers ruok with imok before it serves:
+// a client connecting in between is dropped ("ZooKeeperServer not
+// running").
+func WaitServing(addr string, timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if out, err := FourLetter(addr, "srvr"); err == nil && strings.Contains(out, "\nMode: ") {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }
