@@ -2,6 +2,7 @@ package wal
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -142,6 +143,66 @@ func TestWALErrorPoisons(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// A WAL sync that fails while Pebble rotates its WAL (closing the old file
+// syncs it) poisons the Log like any other. Pebble must never see that
+// error: it panics on it after releasing its own mutex, and the deferred
+// unlock then kills the whole process with a fatal error no recover can
+// catch (this test binary died that way before the guard froze the disk).
+// Nothing reaches the disk after the failure, so a restart recovers every
+// acked batch.
+func TestWALRotationSyncErrorPoisons(t *testing.T) {
+	mem := vfs.NewMem()
+	inj := &switchInjector{match: ".log", kinds: syncKinds}
+	fr := newFatalRecorder()
+	o := testOptions(t, newInjectFS(mem, inj))
+	o.OnFatal = fr.onFatal
+	l := mustOpen(t, o)
+	var batches [][]Entry
+	for b := range 5 {
+		batch := makeBatch(int64(b)*10+1, 10, 200, uint32(b))
+		batches = append(batches, batch)
+		if err := l.Append(batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before, err := mem.List(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inj.on.Store(true)
+	// A flush rotates the WAL: the old one is closed (and synced) first.
+	_ = l.db.Flush()
+	if inj.hits.Load() == 0 {
+		t.Fatal("no sync failed during the WAL rotation")
+	}
+	calls := fr.calls()
+	if len(calls) != 1 || !errors.Is(calls[0], errorfs.ErrInjected) {
+		t.Fatalf("OnFatal calls: %v", calls)
+	}
+	inj.on.Store(false)
+	if err := l.Append(makeBatch(51, 1, 20, 9)); err == nil {
+		t.Fatal("Append succeeded after the WAL rotation's sync failed")
+	}
+	after, err := mem.List(o.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(before)
+	slices.Sort(after)
+	if !slices.Equal(before, after) {
+		t.Errorf("files changed on the frozen disk:\nbefore %v\nafter  %v", before, after)
+	}
+	if err := l.Close(); err == nil {
+		t.Fatal("Close returned nil after a WAL error")
+	}
+	o.FS, o.OnFatal = mem, nil
+	l2 := mustOpen(t, o)
+	defer l2.Close()
+	if _, err := checkRecovered(readAll(t, l2, 0), batches, 5); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -2,6 +2,7 @@ package wal
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"sync/atomic"
 
@@ -11,11 +12,18 @@ import (
 // guardFS is the vfs.FS Pebble runs on. It does two things:
 //
 //  1. Any error from a file Write, WriteAt, Sync, SyncData or SyncTo poisons
-//     the Log (OnFatal runs first, in the goroutine that saw the error) before
-//     the error is handed back to Pebble. Pebble's own reaction to such an
-//     error is Logger.Fatalf or panic(err) depending on where it surfaces;
-//     with the poison already set, Append reports the failure whatever
-//     Pebble does next, and the server's log line names the real I/O error.
+//     the Log, and OnFatal runs in the goroutine that saw the error before
+//     Pebble hears of it. In a server OnFatal ends the process there, so the
+//     log line names the real I/O error and Pebble never acts on it.
+//     Where OnFatal returns (in-process tests, embedders), the disk is
+//     frozen from then on, as if the process had stopped: the failed call
+//     and every later write, sync, create, rename and remove through the
+//     guard report success and change nothing on disk (files created from
+//     then on live in memory). Pebble therefore never sees the error either:
+//     it would panic on it in places that cannot be recovered from (a WAL
+//     rotation whose close-sync fails panics with Pebble's mutex released,
+//     and the deferred unlock then kills the process with a fatal error).
+//     Append learns of the failure from the poison, never from Pebble.
 //  2. With Options.NoSync, syncs of WAL files (*.log) are skipped, so each
 //     Append costs a write(2) but no fsync. A WAL file whose sync was skipped
 //     is really synced when Pebble closes it (WAL rotation, Close), so only
@@ -29,8 +37,10 @@ import (
 type guardFS struct {
 	vfs.FS
 	fail   func(error) error
+	frozen func() bool  // the Log is poisoned: change nothing on disk
 	noSync bool         // skip syncs of *.log files...
 	force  *atomic.Bool // ...except while this is set
+	mem    vfs.FS       // where files created while frozen live
 }
 
 var _ vfs.FS = (*guardFS)(nil)
@@ -43,12 +53,16 @@ func (g *guardFS) wrap(name string, f vfs.File, err error) (vfs.File, error) {
 		File:     f,
 		name:     name,
 		fail:     g.fail,
+		frozen:   g.frozen,
 		force:    g.force,
 		skipSync: g.noSync && strings.HasSuffix(name, ".log"),
 	}, nil
 }
 
 func (g *guardFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	if g.frozen() {
+		return g.memCreate(name, category)
+	}
 	f, err := g.FS.Create(name, category)
 	return g.wrap(name, f, err)
 }
@@ -56,13 +70,62 @@ func (g *guardFS) Create(name string, category vfs.DiskWriteCategory) (vfs.File,
 func (g *guardFS) OpenReadWrite(
 	name string, category vfs.DiskWriteCategory, opts ...vfs.OpenOption,
 ) (vfs.File, error) {
+	if g.frozen() {
+		return g.memCreate(name, category)
+	}
 	f, err := g.FS.OpenReadWrite(name, category, opts...)
 	return g.wrap(name, f, err)
 }
 
 func (g *guardFS) ReuseForWrite(oldname, newname string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	if g.frozen() {
+		return g.memCreate(newname, category)
+	}
 	f, err := g.FS.ReuseForWrite(oldname, newname, category)
 	return g.wrap(newname, f, err)
+}
+
+// memCreate creates name in memory: the disk is frozen.
+func (g *guardFS) memCreate(name string, category vfs.DiskWriteCategory) (vfs.File, error) {
+	if err := g.mem.MkdirAll(g.mem.PathDir(name), 0o755); err != nil {
+		return nil, err
+	}
+	return g.mem.Create(name, category)
+}
+
+func (g *guardFS) Link(oldname, newname string) error {
+	if g.frozen() {
+		return nil
+	}
+	return g.FS.Link(oldname, newname)
+}
+
+func (g *guardFS) Remove(name string) error {
+	if g.frozen() {
+		return nil
+	}
+	return g.FS.Remove(name)
+}
+
+func (g *guardFS) RemoveAll(name string) error {
+	if g.frozen() {
+		return nil
+	}
+	return g.FS.RemoveAll(name)
+}
+
+func (g *guardFS) Rename(oldname, newname string) error {
+	if g.frozen() {
+		return nil
+	}
+	return g.FS.Rename(oldname, newname)
+}
+
+func (g *guardFS) MkdirAll(dir string, perm os.FileMode) error {
+	if g.frozen() {
+		return nil
+	}
+	return g.FS.MkdirAll(dir, perm)
 }
 
 func (g *guardFS) OpenDir(name string) (vfs.File, error) {
@@ -78,6 +141,7 @@ type guardFile struct {
 	vfs.File
 	name     string
 	fail     func(error) error
+	frozen   func() bool
 	force    *atomic.Bool
 	skipSync bool
 	dirty    atomic.Bool // a sync was skipped since the last real one
@@ -93,39 +157,58 @@ func (f *guardFile) skip() bool {
 	return true
 }
 
+// check poisons the Log on err. Either way, once the Log is poisoned the
+// call reports success: the disk is frozen (see guardFS).
 func (f *guardFile) check(op string, err error) error {
-	if err == nil {
+	if err != nil {
+		_ = f.fail(fmt.Errorf("wal: %s %s: %w", op, f.name, err))
+	}
+	if f.frozen() {
 		return nil
 	}
-	_ = f.fail(fmt.Errorf("wal: %s %s: %w", op, f.name, err))
 	return err
 }
 
 func (f *guardFile) Write(p []byte) (int, error) {
+	if f.frozen() {
+		return len(p), nil
+	}
 	n, err := f.File.Write(p)
-	return n, f.check("write", err)
+	if err = f.check("write", err); err == nil {
+		n = len(p)
+	}
+	return n, err
 }
 
 func (f *guardFile) WriteAt(p []byte, off int64) (int, error) {
+	if f.frozen() {
+		return len(p), nil
+	}
 	n, err := f.File.WriteAt(p, off)
-	return n, f.check("write", err)
+	if err = f.check("write", err); err == nil {
+		n = len(p)
+	}
+	return n, err
 }
 
 func (f *guardFile) Sync() error {
-	if f.skip() {
+	if f.frozen() || f.skip() {
 		return nil
 	}
 	return f.check("fsync", f.File.Sync())
 }
 
 func (f *guardFile) SyncData() error {
-	if f.skip() {
+	if f.frozen() || f.skip() {
 		return nil
 	}
 	return f.check("fdatasync", f.File.SyncData())
 }
 
 func (f *guardFile) SyncTo(length int64) (bool, error) {
+	if f.frozen() {
+		return true, nil
+	}
 	if f.skip() {
 		return false, nil
 	}
@@ -136,7 +219,7 @@ func (f *guardFile) SyncTo(length int64) (bool, error) {
 // Close really syncs a WAL file whose syncs were skipped (NoSync), then
 // closes it.
 func (f *guardFile) Close() error {
-	if f.dirty.Load() {
+	if f.dirty.Load() && !f.frozen() {
 		if err := f.check("fsync", f.File.Sync()); err != nil {
 			_ = f.File.Close()
 			return err

@@ -118,7 +118,8 @@ func Open(o Options) (*Log, error) {
 		return nil, fmt.Errorf("wal: list %s: %w", o.Dir, err)
 	}
 	lg := &pebbleLogger{logf: o.Logger, fail: l.fail}
-	gfs := &guardFS{FS: o.FS, fail: l.fail, noSync: o.NoSync, force: &l.forceSync}
+	gfs := &guardFS{FS: o.FS, fail: l.fail, frozen: func() bool { return l.poisoned() != nil },
+		noSync: o.NoSync, force: &l.forceSync, mem: vfs.NewMem()}
 	db, err := pebble.Open(o.Dir, o.pebbleOptions(gfs, lg))
 	if err != nil {
 		if pebble.IsCorruptionError(err) {
