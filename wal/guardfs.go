@@ -93,6 +93,25 @@ func (g *guardFS) memCreate(name string, category vfs.DiskWriteCategory) (vfs.Fi
 	return g.mem.Create(name, category)
 }
 
+// Open and Stat find the files created while frozen first.
+func (g *guardFS) Open(name string, opts ...vfs.OpenOption) (vfs.File, error) {
+	if g.frozen() {
+		if f, err := g.mem.Open(name, opts...); err == nil {
+			return f, nil
+		}
+	}
+	return g.FS.Open(name, opts...)
+}
+
+func (g *guardFS) Stat(name string) (vfs.FileInfo, error) {
+	if g.frozen() {
+		if fi, err := g.mem.Stat(name); err == nil {
+			return fi, nil
+		}
+	}
+	return g.FS.Stat(name)
+}
+
 func (g *guardFS) Link(oldname, newname string) error {
 	if g.frozen() {
 		return nil

@@ -294,19 +294,26 @@ type side struct {
 }
 
 func runScenario(t *testing.T, sc *Scenario, prefix string) {
-	zkLines, zenLines, ok := runBoth(t, sc, prefix)
-	if !ok && oracleTimedOutFirst(zkLines, zenLines) {
-		// ZooKeeper (the oracle) let a reply zen gave wait past the
-		// runner's timeout: on a loaded machine its JVM can stall for
-		// seconds. That says nothing about zen, so the scenario runs once
-		// more on fresh servers and a new subtree; a real difference
-		// repeats and fails below.
-		t.Logf("%s:%d: ZooKeeper timed out where zen replied; running the scenario again:\n%s",
-			sc.File, sc.Line, Diff(zkLines, zenLines))
+	zkLines, zenLines, ok, zkErr := runBoth(t, sc, prefix)
+	if zkErr != nil || !ok && oracleTimedOutFirst(zkLines, zenLines) {
+		// ZooKeeper (the oracle) failed the runner itself or let a reply
+		// zen gave wait past the runner's timeout: on a loaded machine its
+		// JVMs can stall for seconds. That says nothing about zen, so the
+		// scenario runs once more on fresh servers and a new subtree; a
+		// real difference repeats and fails below.
+		if zkErr != nil {
+			t.Logf("%s:%d: %v\nrunning the scenario again", sc.File, sc.Line, zkErr)
+		} else {
+			t.Logf("%s:%d: ZooKeeper timed out where zen replied; running the scenario again:\n%s",
+				sc.File, sc.Line, Diff(zkLines, zenLines))
+		}
 		if prefix != "" {
 			prefix += "r"
 		}
-		zkLines, zenLines, ok = runBoth(t, sc, prefix)
+		zkLines, zenLines, ok, zkErr = runBoth(t, sc, prefix)
+	}
+	if zkErr != nil {
+		t.Fatal(zkErr)
 	}
 	if ok {
 		return
@@ -335,8 +342,8 @@ func oracleTimedOutFirst(zk, zen []string) bool {
 
 // runBoth starts zen (and ZooKeeper, or takes the shared one), runs the
 // scenario against both at once and returns both transcripts and whether
-// they are equal.
-func runBoth(t *testing.T, sc *Scenario, prefix string) (zkLines, zenLines []string, equalLines bool) {
+// they are equal, or zkErr when the runner failed against ZooKeeper.
+func runBoth(t *testing.T, sc *Scenario, prefix string) (zkLines, zenLines []string, equalLines bool, zkErr error) {
 	v := Variants[sc.Variant]
 	t0 := time.Now()
 	zenAddr := startZen(t, v)
@@ -399,7 +406,7 @@ func runBoth(t *testing.T, sc *Scenario, prefix string) (zkLines, zenLines []str
 		if len(out) > 4000 {
 			out = out[len(out)-4000:]
 		}
-		t.Fatalf("ZooKeeper side: %v\nZooKeeper log (tail):\n%s", zkSide.err, out)
+		return nil, nil, false, fmt.Errorf("ZooKeeper side: %v\nZooKeeper log (tail):\n%s", zkSide.err, out)
 	}
 	if zenSide.err != nil {
 		t.Fatalf("zen side: %v", zenSide.err)
@@ -408,9 +415,9 @@ func runBoth(t *testing.T, sc *Scenario, prefix string) (zkLines, zenLines []str
 		if *showAll {
 			t.Logf("%s:%d (identical)\n%s", sc.File, sc.Line, strings.Join(zkSide.lines, "\n"))
 		}
-		return zkSide.lines, zenSide.lines, true
+		return zkSide.lines, zenSide.lines, true, nil
 	}
-	return zkSide.lines, zenSide.lines, false
+	return zkSide.lines, zenSide.lines, false, nil
 }
 
 func equal(a, b []string) bool {
