@@ -295,16 +295,20 @@ type side struct {
 
 func runScenario(t *testing.T, sc *Scenario, prefix string) {
 	zkLines, zenLines, ok, zkErr := runBoth(t, sc, prefix)
-	if zkErr != nil || !ok && oracleTimedOutFirst(zkLines, zenLines) {
-		// ZooKeeper (the oracle) failed the runner itself or let a reply
-		// zen gave wait past the runner's timeout: on a loaded machine its
-		// JVMs can stall for seconds. That says nothing about zen, so the
-		// scenario runs once more on fresh servers and a new subtree; a
-		// real difference repeats and fails below.
+	// ZooKeeper (the oracle) may fail the runner itself or let a reply or
+	// event zen gave wait past the runner's limit: on a loaded machine its
+	// JVMs stall for seconds. A ZooKeeper 3.8 ensemble also answers some
+	// scenarios differently from run to run (CI saw a setACL through its
+	// observer checked against the ACL before the previous, already
+	// answered setACL: the leader's prep ran before its own apply). Neither
+	// says anything about zen, so in those cases the scenario runs once
+	// more on fresh servers and a new subtree; a real difference repeats
+	// and fails below, and the first attempt is logged (-v shows it).
+	if zkErr != nil || !ok && (targetRole() != "" || oracleTimedOutFirst(zkLines, zenLines)) {
 		if zkErr != nil {
 			t.Logf("%s:%d: %v\nrunning the scenario again", sc.File, sc.Line, zkErr)
 		} else {
-			t.Logf("%s:%d: ZooKeeper timed out where zen replied; running the scenario again:\n%s",
+			t.Logf("%s:%d: first attempt differed (- ZooKeeper, + zen); running the scenario again:\n%s",
 				sc.File, sc.Line, Diff(zkLines, zenLines))
 		}
 		if prefix != "" {
@@ -326,18 +330,25 @@ func runScenario(t *testing.T, sc *Scenario, prefix string) {
 }
 
 // oracleTimedOutFirst reports whether the first line where the transcripts
-// part is ZooKeeper's timeout while zen read something.
+// part is ZooKeeper's timeout (no reply, or no event within the limit) while
+// zen read something.
 func oracleTimedOutFirst(zk, zen []string) bool {
 	for i := range zk {
 		if i >= len(zen) {
 			return false
 		}
 		if zk[i] != zen[i] {
-			return strings.HasPrefix(strings.TrimSpace(zk[i]), "<- timeout") &&
-				!strings.HasPrefix(strings.TrimSpace(zen[i]), "<- timeout")
+			return waitedInVain(zk[i]) && !waitedInVain(zen[i])
 		}
 	}
 	return false
+}
+
+// waitedInVain reports whether a transcript line says the runner waited
+// for a reply or an event that did not come.
+func waitedInVain(line string) bool {
+	l := strings.TrimSpace(line)
+	return strings.HasPrefix(l, "<- timeout") || strings.HasPrefix(l, "<- no event within")
 }
 
 // runBoth starts zen (and ZooKeeper, or takes the shared one), runs the

@@ -39,6 +39,11 @@ func TestOracleTimedOutFirst(t *testing.T) {
 	if oracleTimedOutFirst(zkLater, later) {
 		t.Error("the transcripts part first at a step line, not at a timeout: want no rerun")
 	}
+	zkNoEvent := slices.Clone(zk)
+	zkNoEvent[3] = "  <- no event within the limit"
+	if !oracleTimedOutFirst(zkNoEvent, zen) {
+		t.Error("ZooKeeper's missing event where zen had one: want a rerun")
+	}
 	if oracleTimedOutFirst(zk, zk) {
 		t.Error("equal transcripts: want no rerun")
 	}
