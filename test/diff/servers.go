@@ -136,14 +136,30 @@ func (z *ZK) Output() string {
 	return z.log.String()
 }
 
-// freePort returns a port on 127.0.0.1 that was free a moment ago.
+var (
+	portsMu sync.Mutex
+	ports   = map[int]bool{} // every port freePort handed out
+)
+
+// freePort returns a port on 127.0.0.1 that was free a moment ago and that
+// it never returned before in this process: the kernel may offer a port
+// again as soon as the probe closes, and an ensemble given one port twice
+// does not start (CI: ZooKeeper got the same client and election port).
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return 0, err
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if !ports[port] {
+			ports[port] = true
+			return port, nil
+		}
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // StartZK starts a standalone ZooKeeper 3.8.0 with variant v in a new
